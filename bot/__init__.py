@@ -1,0 +1,1 @@
+"""Telegram channel assembly: Bot and Dispatcher, middlewares, keyboards, delivery."""

@@ -1,0 +1,107 @@
+"""Assembles Bot and Dispatcher and runs long polling with the outbox worker beside it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.types import BotCommand
+
+from bot.middlewares import CitizenMiddleware
+from bot.notifier import NotificationSender
+from bot.retry import RetryMiddleware
+from handlers import get_routers
+from priemnaya.bootstrap import Services
+from priemnaya.settings import TELEGRAM_API_DEFAULT, Settings
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [
+    ("new", "Новое обращение"),
+    ("my", "Мои обращения"),
+    ("cancel", "Отменить черновик"),
+    ("help", "Справка"),
+    ("revoke", "Отозвать согласие на обработку данных"),
+]
+
+
+class MissingToken(RuntimeError):
+    """BOT_TOKEN is not configured."""
+
+
+def build_bot(settings: Settings) -> Bot:
+    if settings.bot_token is None:
+        raise MissingToken
+    session = AiohttpSession()
+    if settings.telegram_api_url != TELEGRAM_API_DEFAULT:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(RetryMiddleware())
+    return Bot(
+        token=settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def build_storage(settings: Settings) -> BaseStorage:
+    """Redis when configured (state survives restarts), memory otherwise."""
+    ttl = settings.draft_ttl_hours * 3600
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(
+            settings.redis_url,
+            key_builder=DefaultKeyBuilder(prefix=settings.redis_key_prefix, with_bot_id=True),
+            state_ttl=ttl,
+            data_ttl=ttl,
+        )
+    return MemoryStorage()
+
+
+def build_dispatcher(
+    services: Services, storage: BaseStorage, sender: NotificationSender
+) -> Dispatcher:
+    isolation = (
+        storage.create_isolation()
+        if hasattr(storage, "create_isolation")
+        else SimpleEventIsolation()
+    )
+    dp = Dispatcher(storage=storage, events_isolation=isolation, services=services, sender=sender)
+    citizen_middleware = CitizenMiddleware(services)
+    for observer in (dp.message, dp.edited_message, dp.callback_query):
+        observer.outer_middleware(citizen_middleware)
+    dp.include_routers(*get_routers())
+    return dp
+
+
+async def run_polling(services: Services) -> None:
+    """Start the bot: long polling plus the notification outbox, until SIGINT/SIGTERM."""
+    settings = services.settings
+    bot = build_bot(settings)
+    storage = build_storage(settings)
+    sender = NotificationSender(bot, services)
+    dp = build_dispatcher(services, storage, sender)
+    me = await bot.get_me()
+    log.info("bot @%s (id %s) starts polling %s", me.username, me.id, settings.telegram_api_url)
+    await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS])
+    outbox = asyncio.create_task(sender.run(), name="outbox")
+    try:
+        await dp.start_polling(
+            bot,
+            polling_timeout=settings.polling_timeout,
+            allowed_updates=dp.resolve_used_update_types(),
+            close_bot_session=True,
+        )
+    finally:
+        outbox.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await outbox
+        await storage.close()

@@ -1,0 +1,164 @@
+"""Keyboards: the persistent reply keyboard and the inline buttons of each screen."""
+
+from __future__ import annotations
+
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import (
+    ConsentAction,
+    ConsentCb,
+    DraftAction,
+    DraftCb,
+    MyAction,
+    MyCb,
+    SectorCb,
+)
+from bot.render import fmt_date, status_name
+from core.draft import Draft
+from core.i18n import Texts
+from core.ports import AppealSummary
+from priemnaya.bootstrap import Services
+
+
+def main_keyboard(texts: Texts) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        keyboard=[
+            [
+                KeyboardButton(text=texts("kb-new-appeal")),
+                KeyboardButton(text=texts("kb-my-appeals")),
+            ],
+            [KeyboardButton(text=texts("kb-help"))],
+        ],
+        resize_keyboard=True,
+        is_persistent=True,
+        input_field_placeholder=texts("kb-placeholder"),
+    )
+
+
+def consent_keyboard(texts: Texts) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=texts("consent-button-accept"),
+                    callback_data=ConsentCb(action=ConsentAction.ACCEPT).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=texts("consent-button-decline"),
+                    callback_data=ConsentCb(action=ConsentAction.DECLINE).pack(),
+                ),
+            ]
+        ]
+    )
+
+
+def _draft_button(
+    texts: Texts, text_id: str, action: DraftAction, draft: Draft
+) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=texts(text_id), callback_data=DraftCb(action=action, draft=draft.id).pack()
+    )
+
+
+def card_keyboard(texts: Texts, draft: Draft) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            _draft_button(texts, "btn-submit", DraftAction.SUBMIT, draft),
+            _draft_button(texts, "btn-edit", DraftAction.EDIT, draft),
+            _draft_button(texts, "btn-cancel", DraftAction.CANCEL, draft),
+        ]
+    ]
+    if draft.sector is None:
+        rows.append([_draft_button(texts, "btn-choose-sector", DraftAction.SECTORS, draft)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def edit_keyboard(texts: Texts, draft: Draft) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            _draft_button(texts, "btn-edit-text", DraftAction.TEXT, draft),
+            _draft_button(texts, "btn-edit-sector", DraftAction.SECTORS, draft),
+        ]
+    ]
+    if draft.attachments:
+        rows.append(
+            [_draft_button(texts, "btn-clear-attachments", DraftAction.CLEAR_ATTACHMENTS, draft)]
+        )
+    if draft.location:
+        rows.append(
+            [_draft_button(texts, "btn-clear-location", DraftAction.CLEAR_LOCATION, draft)]
+        )
+    rows.append([_draft_button(texts, "btn-back", DraftAction.BACK, draft)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def sector_keyboard(
+    services: Services, draft: Draft, order: list[str] | None = None
+) -> InlineKeyboardMarkup:
+    """Sector buttons; `order` puts the classifier's best guesses first."""
+    codes = [s.code for s in services.sectors]
+    if order:
+        codes = [c for c in order if c in codes] + [c for c in codes if c not in order]
+    builder = InlineKeyboardBuilder()
+    for code in codes:
+        builder.button(
+            text=services.sector_title(code), callback_data=SectorCb(draft=draft.id, code=code)
+        )
+    builder.adjust(2)
+    builder.row(_draft_button(services.texts, "btn-back", DraftAction.BACK, draft))
+    return builder.as_markup()
+
+
+def my_list_keyboard(
+    services: Services, items: list[AppealSummary], page: int, has_next: bool
+) -> InlineKeyboardMarkup:
+    t = services.texts
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=t(
+                    "my-item",
+                    number=item.number,
+                    status=status_name(services, item.status.value),
+                    date=fmt_date(services, item.created_at)[:10],
+                ),
+                callback_data=MyCb(action=MyAction.VIEW, appeal_id=item.id, page=page).pack(),
+            )
+        ]
+        for item in items
+    ]
+    nav = []
+    if page > 0:
+        nav.append(
+            InlineKeyboardButton(
+                text=t("btn-prev"), callback_data=MyCb(action=MyAction.LIST, page=page - 1).pack()
+            )
+        )
+    if has_next:
+        nav.append(
+            InlineKeyboardButton(
+                text=t("btn-next"), callback_data=MyCb(action=MyAction.LIST, page=page + 1).pack()
+            )
+        )
+    if nav:
+        rows.append(nav)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def back_to_list_keyboard(texts: Texts, page: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=texts("btn-back-to-list"),
+                    callback_data=MyCb(action=MyAction.LIST, page=page).pack(),
+                )
+            ]
+        ]
+    )

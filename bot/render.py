@@ -1,0 +1,116 @@
+"""Turns drafts and appeals into Telegram HTML texts (all words come from the catalogue)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from core.draft import Draft
+from core.model import Appeal, AttachmentKind, EventKind, HistoryEvent
+from priemnaya.bootstrap import Services
+
+CARD_TEXT_PREVIEW = 2500  # the card must stay under Telegram's 4096 characters
+DETAILS_TEXT_PREVIEW = 2000
+HISTORY_LINES = 15
+
+
+def fmt_date(services: Services, moment: datetime) -> str:
+    return moment.astimezone(services.tz).strftime("%d.%m.%Y %H:%M")
+
+
+def _attachments_line(services: Services, photos: int, documents: int) -> str:
+    t = services.texts
+    if not photos and not documents:
+        return t("card-no-attachments")
+    parts = []
+    if photos:
+        parts.append(t("count-photos", n=photos))
+    if documents:
+        parts.append(t("count-documents", n=documents))
+    return t("card-attachments", list=", ".join(parts))
+
+
+def draft_card(services: Services, draft: Draft) -> str:
+    t = services.texts
+    lines = [t("card-title"), ""]
+    text = draft.text
+    if text:
+        lines.append(t("card-text", text=escape(text[:CARD_TEXT_PREVIEW])))
+        if len(text) > CARD_TEXT_PREVIEW:
+            lines.append(t("card-text-truncated", total=len(text)))
+    else:
+        lines.append(t("card-no-text"))
+    photos = sum(1 for a in draft.attachments if a["kind"] == AttachmentKind.PHOTO)
+    lines.append(_attachments_line(services, photos, len(draft.attachments) - photos))
+    if draft.location:
+        loc = draft.location
+        lines.append(
+            t("card-location", lat=f"{loc['latitude']:.5f}", lon=f"{loc['longitude']:.5f}")
+        )
+        if loc.get("address"):
+            lines.append(t("card-address", address=escape(loc["address"])))
+    else:
+        lines.append(t("card-no-location"))
+    if draft.sector is None:
+        lines.append(t("card-sector-unknown"))
+    elif draft.sector_chosen_by_citizen or draft.sector_confidence is None:
+        lines.append(t("card-sector", sector=escape(services.sector_title(draft.sector))))
+    else:
+        lines.append(
+            t(
+                "card-sector-guess",
+                sector=escape(services.sector_title(draft.sector)),
+                confidence=round(draft.sector_confidence * 100),
+            )
+        )
+    lines += ["", t("card-hint")]
+    return "\n".join(lines)
+
+
+def status_name(services: Services, status: str) -> str:
+    return services.texts(f"status-{status}")
+
+
+def _history_what(services: Services, event: HistoryEvent) -> str:
+    t = services.texts
+    if event.kind is EventKind.STATUS_CHANGED:
+        return t("event-status_changed", status=status_name(services, event.data["new"]))
+    if event.kind is EventKind.SECTOR_SET:
+        return t("event-sector_set", sector=services.sector_title(event.data.get("sector")))
+    return t(f"event-{event.kind.value}")
+
+
+def appeal_details(services: Services, appeal: Appeal) -> str:
+    t = services.texts
+    lines = [
+        t(
+            "appeal-details",
+            number=appeal.number,
+            status=status_name(services, appeal.status.value),
+            date=fmt_date(services, appeal.created_at),
+            channel=t(f"channel-{appeal.channel.value}"),
+            sector=escape(services.sector_title(appeal.sector)),
+        ),
+        t("appeal-details-text", text=escape(appeal.text[:DETAILS_TEXT_PREVIEW])),
+    ]
+    if appeal.attachments:
+        lines.append(t("appeal-details-attachments", count=len(appeal.attachments)))
+    if appeal.location:
+        lines.append(
+            t(
+                "appeal-details-location",
+                lat=f"{appeal.location.latitude:.5f}",
+                lon=f"{appeal.location.longitude:.5f}",
+            )
+        )
+    visible = [e for e in appeal.history if e.kind is not EventKind.INTERNAL_NOTE]
+    lines += ["", t("appeal-history-title")]
+    for event in visible[-HISTORY_LINES:]:
+        lines.append(
+            t(
+                "history-line",
+                date=fmt_date(services, event.at),
+                what=_history_what(services, event),
+            )
+        )
+    return "\n".join(lines)

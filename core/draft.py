@@ -1,0 +1,199 @@
+"""A citizen's appeal while it is being composed: pieces of text, attachments, a location.
+
+The draft is plain data (it round-trips through a dict so any FSM storage can hold it); the
+rules — length limits, attachment limits, what is needed before sending — live here, not in
+the channels.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from core.model import Attachment, AttachmentKind, Location
+
+
+class DraftProblem(StrEnum):
+    """Why a piece could not be added, or why the draft cannot be sent yet."""
+
+    TEXT_TOO_LONG = "text_too_long"
+    TEXT_EMPTY = "text_empty"
+    TEXT_TOO_SHORT = "text_too_short"
+    FILE_TOO_BIG = "file_too_big"
+    TOO_MANY_ATTACHMENTS = "too_many_attachments"
+
+
+@dataclass(frozen=True, slots=True)
+class DraftLimits:
+    text_max_chars: int = 5000
+    text_min_chars: int = 10
+    attachment_max_bytes: int = 20 * 1024 * 1024
+    attachments_max_count: int = 10
+
+
+class DraftRejected(ValueError):
+    """A piece was refused; the draft is unchanged."""
+
+    def __init__(self, problem: DraftProblem, **details: Any) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+        self.details = details
+
+
+@dataclass(slots=True)
+class TextPiece:
+    message_id: int
+    text: str
+
+
+@dataclass(slots=True)
+class Draft:
+    """What the citizen has sent so far; `id` makes submission idempotent."""
+
+    id: str = field(default_factory=lambda: secrets.token_hex(6))
+    pieces: list[TextPiece] = field(default_factory=list)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    location: dict[str, Any] | None = None
+    sector: str | None = None
+    sector_confidence: float | None = None
+    sector_chosen_by_citizen: bool = False
+    card_message_id: int | None = None
+    seen_message_ids: list[int] = field(default_factory=list)
+    album_ids: list[str] = field(default_factory=list)
+
+    # -- composition -------------------------------------------------------------------------
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p.text for p in self.pieces).strip()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.pieces and not self.attachments and self.location is None
+
+    def add_message(
+        self,
+        message_id: int,
+        limits: DraftLimits,
+        *,
+        text: str | None = None,
+        attachment: Attachment | None = None,
+        location: Location | None = None,
+    ) -> bool:
+        """Take one incoming message (text/caption, one attachment, a location) as a whole.
+
+        Everything is checked before anything changes, so a refused message leaves the draft
+        as it was. Returns False when this message was already taken (a redelivered update).
+        """
+        if message_id in self.seen_message_ids:
+            return False
+        text = (text or "").strip()
+        if text:
+            separator = 2 if self.pieces else 0
+            total = len(self.text) + separator + len(text)
+            if total > limits.text_max_chars:
+                raise DraftRejected(
+                    DraftProblem.TEXT_TOO_LONG,
+                    length=len(text),
+                    total=total,
+                    limit=limits.text_max_chars,
+                )
+        if attachment is not None:
+            if (attachment.file_size or 0) > limits.attachment_max_bytes:
+                raise DraftRejected(
+                    DraftProblem.FILE_TOO_BIG,
+                    size=attachment.file_size,
+                    limit=limits.attachment_max_bytes,
+                )
+            duplicate = attachment.file_unique_id is not None and any(
+                a.get("file_unique_id") == attachment.file_unique_id for a in self.attachments
+            )
+            if duplicate:
+                attachment = None
+            elif len(self.attachments) >= limits.attachments_max_count:
+                raise DraftRejected(
+                    DraftProblem.TOO_MANY_ATTACHMENTS, limit=limits.attachments_max_count
+                )
+        self.seen_message_ids.append(message_id)
+        if text:
+            self.pieces.append(TextPiece(message_id, text))
+        if attachment is not None:
+            item = asdict(attachment)
+            item["kind"] = attachment.kind.value
+            self.attachments.append(item)
+        if location is not None:
+            self.set_location(location)
+        return True
+
+    def replace_text(self, message_id: int, text: str, limits: DraftLimits) -> None:
+        """Replace the whole text (the citizen chose «Изменить текст»)."""
+        text = text.strip()
+        if not text:
+            raise DraftRejected(DraftProblem.TEXT_EMPTY)
+        if len(text) > limits.text_max_chars:
+            raise DraftRejected(
+                DraftProblem.TEXT_TOO_LONG,
+                length=len(text),
+                total=len(text),
+                limit=limits.text_max_chars,
+            )
+        if message_id not in self.seen_message_ids:
+            self.seen_message_ids.append(message_id)
+        self.pieces = [TextPiece(message_id, text)]
+
+    def edit_piece(self, message_id: int, text: str, limits: DraftLimits) -> bool:
+        """Apply an edit of an earlier message; False if that message is not in the draft."""
+        for piece in self.pieces:
+            if piece.message_id == message_id:
+                old = piece.text
+                piece.text = text.strip()
+                if not piece.text or len(self.text) > limits.text_max_chars:
+                    piece.text = old
+                    raise DraftRejected(
+                        DraftProblem.TEXT_TOO_LONG if piece.text else DraftProblem.TEXT_EMPTY,
+                        length=len(text),
+                        total=len(self.text),
+                        limit=limits.text_max_chars,
+                    )
+                return True
+        return False
+
+    def set_location(self, location: Location) -> None:
+        self.location = asdict(location)
+
+    def clear_attachments(self) -> None:
+        self.attachments = []
+
+    def clear_location(self) -> None:
+        self.location = None
+
+    def set_sector(self, code: str, *, confidence: float | None, by_citizen: bool) -> None:
+        self.sector = code
+        self.sector_confidence = confidence
+        self.sector_chosen_by_citizen = by_citizen
+
+    # -- checks and conversion ---------------------------------------------------------------
+    def problems_before_sending(self, limits: DraftLimits) -> list[DraftProblem]:
+        """What is missing before the draft can become an appeal."""
+        if not self.text:
+            return [DraftProblem.TEXT_EMPTY]
+        if len(self.text) < limits.text_min_chars:
+            return [DraftProblem.TEXT_TOO_SHORT]
+        return []
+
+    def attachment_objects(self) -> list[Attachment]:
+        return [Attachment(**{**a, "kind": AttachmentKind(a["kind"])}) for a in self.attachments]
+
+    def location_object(self) -> Location | None:
+        return Location(**self.location) if self.location else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Draft:
+        raw = dict(data)
+        raw["pieces"] = [TextPiece(**p) for p in raw.get("pieces", [])]
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in raw.items() if k in known})

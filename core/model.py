@@ -1,0 +1,192 @@
+"""Appeals, citizens and their lifecycle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Channel(StrEnum):
+    """Where an appeal came from."""
+
+    BOT = "bot"
+    VOICE_NOTE = "voice_note"
+    PHONE = "phone"
+    API = "api"
+
+
+class AppealStatus(StrEnum):
+    """Lifecycle of an appeal, from registration to closing."""
+
+    REGISTERED = "registered"  # accepted, number given, waiting for routing
+    TRIAGE = "triage"  # could not be routed automatically: the ЦУР curator decides
+    ROUTED = "routed"  # forwarded to the responsible authority
+    IN_PROGRESS = "in_progress"  # an official took it
+    INFO_REQUESTED = "info_requested"  # the authority asked the citizen for details
+    ANSWERED = "answered"  # the authority gave an answer and closed the case
+    CLOSED = "closed"  # closed without an answer on the merits (duplicate, not competent)
+    REOPENED = "reopened"  # the citizen said the problem was not solved
+
+
+_TRANSITIONS: dict[AppealStatus, frozenset[AppealStatus]] = {
+    AppealStatus.REGISTERED: frozenset(
+        {AppealStatus.ROUTED, AppealStatus.TRIAGE, AppealStatus.CLOSED}
+    ),
+    AppealStatus.TRIAGE: frozenset({AppealStatus.ROUTED, AppealStatus.CLOSED}),
+    AppealStatus.ROUTED: frozenset(
+        {
+            AppealStatus.IN_PROGRESS,
+            AppealStatus.INFO_REQUESTED,
+            AppealStatus.ROUTED,
+            AppealStatus.TRIAGE,
+            AppealStatus.ANSWERED,
+            AppealStatus.CLOSED,
+        }
+    ),
+    AppealStatus.IN_PROGRESS: frozenset(
+        {
+            AppealStatus.INFO_REQUESTED,
+            AppealStatus.ROUTED,
+            AppealStatus.ANSWERED,
+            AppealStatus.CLOSED,
+        }
+    ),
+    AppealStatus.INFO_REQUESTED: frozenset(
+        {AppealStatus.IN_PROGRESS, AppealStatus.ROUTED, AppealStatus.ANSWERED, AppealStatus.CLOSED}
+    ),
+    AppealStatus.ANSWERED: frozenset({AppealStatus.REOPENED, AppealStatus.CLOSED}),
+    AppealStatus.CLOSED: frozenset({AppealStatus.REOPENED}),
+    AppealStatus.REOPENED: frozenset(
+        {
+            AppealStatus.IN_PROGRESS,
+            AppealStatus.ROUTED,
+            AppealStatus.ANSWERED,
+            AppealStatus.CLOSED,
+        }
+    ),
+}
+
+OPEN_STATUSES = frozenset(AppealStatus) - {AppealStatus.ANSWERED, AppealStatus.CLOSED}
+
+
+class InvalidTransition(ValueError):
+    """A status change that the lifecycle does not allow."""
+
+
+def can_transition(current: AppealStatus, new: AppealStatus) -> bool:
+    """Whether the lifecycle allows moving from `current` to `new`."""
+    return new in _TRANSITIONS[current]
+
+
+class EventKind(StrEnum):
+    """Kinds of rows in an appeal's history."""
+
+    CREATED = "created"
+    STATUS_CHANGED = "status_changed"
+    SECTOR_SET = "sector_set"
+    CITIZEN_MESSAGE = "citizen_message"
+    AUTHORITY_MESSAGE = "authority_message"
+    INTERNAL_NOTE = "internal_note"
+    NOTIFICATION_SENT = "notification_sent"
+
+
+class ActorKind(StrEnum):
+    """Who caused an event."""
+
+    CITIZEN = "citizen"
+    OFFICIAL = "official"
+    OPERATOR = "operator"
+    SYSTEM = "system"
+
+
+class AttachmentKind(StrEnum):
+    PHOTO = "photo"
+    DOCUMENT = "document"
+    VOICE = "voice"
+    AUDIO = "audio"
+    VIDEO = "video"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    latitude: float
+    longitude: float
+    address: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    kind: AttachmentKind
+    file_id: str
+    file_unique_id: str | None = None
+    file_name: str | None = None
+    mime_type: str | None = None
+    file_size: int | None = None
+
+
+@dataclass(slots=True)
+class Citizen:
+    id: int | None
+    tg_user_id: int | None
+    consent_given_at: datetime | None
+    consent_version: str | None = None
+    phone: str | None = None
+    full_name: str | None = None
+
+    @property
+    def has_consent(self) -> bool:
+        return self.consent_given_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEvent:
+    kind: EventKind
+    at: datetime
+    actor: ActorKind
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Appeal:
+    """The aggregate: an appeal with its attachments and history."""
+
+    id: int | None
+    number: str
+    citizen_id: int | None
+    channel: Channel
+    status: AppealStatus
+    text: str
+    created_at: datetime
+    updated_at: datetime
+    sector: str | None = None
+    sector_confidence: float | None = None
+    location: Location | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    history: list[HistoryEvent] = field(default_factory=list)
+    idempotency_key: str | None = None
+    version: int = 1
+    new_events: list[HistoryEvent] = field(default_factory=list, repr=False)
+
+    def record(self, kind: EventKind, at: datetime, actor: ActorKind, **data: Any) -> None:
+        """Append a history event; the repository persists `new_events` on commit."""
+        event = HistoryEvent(kind=kind, at=at, actor=actor, data=data)
+        self.history.append(event)
+        self.new_events.append(event)
+
+    def change_status(
+        self, new: AppealStatus, at: datetime, actor: ActorKind, **data: Any
+    ) -> None:
+        """Move along the lifecycle, recording the change; raise on a forbidden move."""
+        if not can_transition(self.status, new):
+            raise InvalidTransition(f"{self.number}: {self.status} -> {new} is not allowed")
+        old = self.status
+        self.status = new
+        self.updated_at = at
+        self.version += 1
+        self.record(EventKind.STATUS_CHANGED, at, actor, old=old.value, new=new.value, **data)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES

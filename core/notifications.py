@@ -1,0 +1,25 @@
+"""Notifications to citizens: written in the same transaction as the change they report
+(an outbox), delivered by a channel afterwards, so an acknowledged case is never lost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class NotificationKind(StrEnum):
+    APPEAL_REGISTERED = "appeal_registered"
+
+
+@dataclass(slots=True)
+class Notification:
+    kind: NotificationKind
+    chat_id: int
+    created_at: datetime
+    appeal_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None
+    attempts: int = 0
+    sent_at: datetime | None = None

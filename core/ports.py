@@ -1,0 +1,79 @@
+"""Ports: what the core needs from storage. `storage/` implements them; tests may fake them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Protocol, Self
+
+from core.model import Appeal, AppealStatus, Citizen
+from core.notifications import Notification
+
+
+@dataclass(frozen=True, slots=True)
+class AppealSummary:
+    id: int
+    number: str
+    status: AppealStatus
+    created_at: datetime
+    sector: str | None
+    excerpt: str
+
+
+class CitizenRepository(Protocol):
+    async def get_by_tg(self, tg_user_id: int) -> Citizen | None: ...
+    async def get(self, citizen_id: int) -> Citizen | None: ...
+    async def add(self, citizen: Citizen) -> Citizen: ...
+    async def save(self, citizen: Citizen) -> None: ...
+
+
+class AppealRepository(Protocol):
+    async def add(self, appeal: Appeal) -> Appeal: ...
+    async def get(self, appeal_id: int) -> Appeal | None: ...
+    async def get_by_number(self, number: str) -> Appeal | None: ...
+    async def get_by_idempotency_key(self, key: str) -> Appeal | None: ...
+    async def save(self, appeal: Appeal) -> None: ...
+    async def next_sequence(self, name: str) -> int: ...
+    async def summaries_for_citizen(
+        self, citizen_id: int, *, limit: int, offset: int
+    ) -> list[AppealSummary]: ...
+    async def count_for_citizen(self, citizen_id: int) -> int: ...
+    async def list(
+        self, *, status: AppealStatus | None = None, limit: int = 50, offset: int = 0
+    ) -> list[Appeal]: ...
+
+
+class NotificationRepository(Protocol):
+    async def add(self, notification: Notification) -> Notification: ...
+    async def claim(self, notification_id: int, now: datetime, lease: timedelta) -> bool: ...
+    async def claim_due(
+        self, now: datetime, lease: timedelta, limit: int
+    ) -> list[Notification]: ...
+    async def get(self, notification_id: int) -> Notification | None: ...
+    async def mark_sent(self, notification_id: int, now: datetime) -> None: ...
+    async def mark_failed(
+        self, notification_id: int, error: str, retry_at: datetime | None
+    ) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: `async with uow:` … `await uow.commit()`; rolls back otherwise."""
+
+    citizens: CitizenRepository
+    appeals: AppealRepository
+    notifications: NotificationRepository
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...

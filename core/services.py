@@ -1,0 +1,205 @@
+"""Use cases shared by every channel (bot, voice line, API, operator CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.clock import Clock
+from core.commands import SubmitAppeal
+from core.errors import Conflict, ConsentRequired, NotFound
+from core.model import ActorKind, Appeal, AppealStatus, Citizen, EventKind
+from core.notifications import Notification, NotificationKind
+from core.numbering import counter_name, format_number
+from core.ports import AppealSummary, UnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """Result of `submit_appeal`: the case, whether it is new, and its confirmation to deliver."""
+
+    appeal: Appeal
+    created: bool
+    notification_id: int | None
+
+
+async def get_citizen(uow_factory: UnitOfWorkFactory, tg_user_id: int) -> Citizen | None:
+    async with uow_factory() as uow:
+        return await uow.citizens.get_by_tg(tg_user_id)
+
+
+async def give_consent(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    tg_user_id: int,
+    *,
+    version: str,
+    full_name: str | None = None,
+) -> Citizen:
+    """Record consent to personal-data processing; idempotent."""
+    async with uow_factory() as uow:
+        citizen = await uow.citizens.get_by_tg(tg_user_id)
+        if citizen is None:
+            citizen = await uow.citizens.add(
+                Citizen(
+                    id=None,
+                    tg_user_id=tg_user_id,
+                    consent_given_at=clock.now(),
+                    consent_version=version,
+                    full_name=full_name,
+                )
+            )
+        elif not citizen.has_consent:
+            citizen.consent_given_at = clock.now()
+            citizen.consent_version = version
+            citizen.full_name = full_name or citizen.full_name
+            await uow.citizens.save(citizen)
+        await uow.commit()
+        return citizen
+
+
+async def withdraw_consent(uow_factory: UnitOfWorkFactory, tg_user_id: int) -> bool:
+    """Withdraw consent: contact data is erased; registered appeals stay (the law requires
+    keeping them), but no new personal data is accepted."""
+    async with uow_factory() as uow:
+        citizen = await uow.citizens.get_by_tg(tg_user_id)
+        if citizen is None or not citizen.has_consent:
+            return False
+        citizen.consent_given_at = None
+        citizen.phone = None
+        citizen.full_name = None
+        await uow.citizens.save(citizen)
+        await uow.commit()
+        return True
+
+
+async def save_phone(uow_factory: UnitOfWorkFactory, tg_user_id: int, phone: str) -> None:
+    """Remember the citizen's own phone number (shared with the bot's contact button)."""
+    async with uow_factory() as uow:
+        citizen = await uow.citizens.get_by_tg(tg_user_id)
+        if citizen is None or not citizen.has_consent:
+            raise ConsentRequired
+        citizen.phone = phone
+        await uow.citizens.save(citizen)
+        await uow.commit()
+
+
+async def submit_appeal(
+    cmd: SubmitAppeal, uow_factory: UnitOfWorkFactory, clock: Clock
+) -> Submission:
+    """Register an appeal and its confirmation in one transaction.
+
+    A retried command with the same idempotency key returns the case already registered,
+    so a crash between commit and confirmation never makes a duplicate.
+    """
+    try:
+        return await _submit_once(cmd, uow_factory, clock)
+    except Conflict:
+        # A concurrent submission with the same key won the race: return its case.
+        async with uow_factory() as uow:
+            existing = await uow.appeals.get_by_idempotency_key(cmd.idempotency_key)
+        if existing is None:
+            raise
+        return Submission(existing, created=False, notification_id=None)
+
+
+async def _submit_once(
+    cmd: SubmitAppeal, uow_factory: UnitOfWorkFactory, clock: Clock
+) -> Submission:
+    async with uow_factory() as uow:
+        existing = await uow.appeals.get_by_idempotency_key(cmd.idempotency_key)
+        if existing is not None:
+            return Submission(existing, created=False, notification_id=None)
+        if cmd.citizen_id is not None:
+            citizen = await uow.citizens.get(cmd.citizen_id)
+            if citizen is None or not citizen.has_consent:
+                raise ConsentRequired
+        now = clock.now()
+        seq = await uow.appeals.next_sequence(counter_name(now.year))
+        appeal = Appeal(
+            id=None,
+            number=format_number(now.year, seq),
+            citizen_id=cmd.citizen_id,
+            channel=cmd.channel,
+            status=AppealStatus.REGISTERED,
+            text=cmd.text,
+            created_at=now,
+            updated_at=now,
+            sector=cmd.sector,
+            sector_confidence=cmd.sector_confidence,
+            location=cmd.location,
+            attachments=list(cmd.attachments),
+            idempotency_key=cmd.idempotency_key,
+        )
+        appeal.record(
+            EventKind.CREATED,
+            now,
+            ActorKind.CITIZEN,
+            channel=cmd.channel.value,
+            attachments=len(cmd.attachments),
+            **cmd.meta,
+        )
+        if cmd.sector:
+            appeal.record(
+                EventKind.SECTOR_SET,
+                now,
+                ActorKind.CITIZEN if cmd.sector_source == "citizen" else ActorKind.SYSTEM,
+                sector=cmd.sector,
+                confidence=cmd.sector_confidence,
+                source=cmd.sector_source,
+            )
+        appeal = await uow.appeals.add(appeal)
+        notification_id = None
+        if cmd.notify_chat_id is not None:
+            notification = await uow.notifications.add(
+                Notification(
+                    kind=NotificationKind.APPEAL_REGISTERED,
+                    chat_id=cmd.notify_chat_id,
+                    created_at=now,
+                    appeal_id=appeal.id,
+                    payload={"number": appeal.number},
+                )
+            )
+            notification_id = notification.id
+        await uow.commit()
+        return Submission(appeal, created=True, notification_id=notification_id)
+
+
+async def citizen_appeals(
+    uow_factory: UnitOfWorkFactory, citizen_id: int, *, limit: int = 10, offset: int = 0
+) -> tuple[list[AppealSummary], int]:
+    """A page of the citizen's own appeals, newest first, and the total count."""
+    async with uow_factory() as uow:
+        items = await uow.appeals.summaries_for_citizen(citizen_id, limit=limit, offset=offset)
+        total = await uow.appeals.count_for_citizen(citizen_id)
+        return items, total
+
+
+async def citizen_appeal(
+    uow_factory: UnitOfWorkFactory, citizen_id: int, appeal_id: int
+) -> Appeal:
+    """One appeal with history — only if it belongs to this citizen."""
+    async with uow_factory() as uow:
+        appeal = await uow.appeals.get(appeal_id)
+        if appeal is None or appeal.citizen_id != citizen_id:
+            raise NotFound(appeal_id)
+        return appeal
+
+
+async def find_appeal(uow_factory: UnitOfWorkFactory, number: str) -> Appeal:
+    """An appeal by its public number (operators)."""
+    async with uow_factory() as uow:
+        appeal = await uow.appeals.get_by_number(number)
+        if appeal is None:
+            raise NotFound(number)
+        return appeal
+
+
+async def list_appeals(
+    uow_factory: UnitOfWorkFactory,
+    *,
+    status: AppealStatus | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Appeal]:
+    async with uow_factory() as uow:
+        return await uow.appeals.list(status=status, limit=limit, offset=offset)

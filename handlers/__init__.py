@@ -1,0 +1,17 @@
+"""aiogram routers, one module per area; `get_routers()` gives them in the order they match."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+
+from handlers import draft_card, errors, fallback, intake, my_appeals, start
+
+
+def get_routers() -> list[Router]:
+    citizens = Router(name="citizens")
+    citizens.message.filter(F.chat.type == "private")
+    citizens.edited_message.filter(F.chat.type == "private")
+    citizens.include_routers(
+        start.router, my_appeals.router, draft_card.router, intake.router, fallback.router
+    )
+    return [errors.router, citizens, fallback.anywhere]

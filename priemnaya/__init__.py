@@ -1,0 +1,1 @@
+"""Priemnaya: the application shell — settings, composition root and the `priemnaya` command."""

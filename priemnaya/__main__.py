@@ -1,0 +1,3 @@
+from priemnaya.cli import main
+
+main()

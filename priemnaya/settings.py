@@ -1,0 +1,58 @@
+"""Typed configuration from the environment or `.env` (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/priemnaya.db"
+TELEGRAM_API_DEFAULT = "https://api.telegram.org"
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", env_ignore_empty=True, extra="ignore"
+    )
+
+    bot_token: SecretStr | None = Field(default=None, description="Token from @BotFather")
+    telegram_api_url: str = Field(
+        default=TELEGRAM_API_DEFAULT, description="Base URL of the Bot API server"
+    )
+    database_url: str = Field(default=DEFAULT_DATABASE_URL)
+    redis_url: str | None = Field(default=None, description="Without it FSM state is in memory")
+    redis_key_prefix: str = "priemnaya"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    var_dir: Path = Path("./var")
+    timezone: str = Field(default="Europe/Moscow", description="Region's time zone for dates")
+
+    # Citizen intake limits.
+    appeal_text_max_chars: int = Field(default=5000, ge=100)
+    appeal_text_min_chars: int = Field(default=10, ge=1)
+    attachment_max_mb: int = Field(default=20, ge=1, description="20 MB is the Bot API's limit")
+    attachments_max_count: int = Field(default=10, ge=1)
+    album_settle_seconds: float = Field(default=0.8, ge=0.0)
+    draft_ttl_hours: int = Field(default=72, ge=1)
+    consent_version: str = "2026-01"
+
+    # Delivery of notifications (outbox).
+    outbox_poll_seconds: float = Field(default=5.0, gt=0)
+    polling_timeout: int = Field(default=25, ge=0, le=50)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def attachment_max_bytes(self) -> int:
+        return self.attachment_max_mb * 1024 * 1024

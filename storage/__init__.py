@@ -1,0 +1,1 @@
+"""Storage adapters: SQLModel tables, async engine, repositories, unit of work, Redis."""

@@ -1,0 +1,138 @@
+"""Database tables (SQLModel). All timestamps are timezone-aware; Telegram ids are BIGINT."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: datetime | None, dialect: Dialect  # noqa: ARG002 (TypeDecorator API)
+    ) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class CitizenRow(SQLModel, table=True):
+    __tablename__ = "citizens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tg_user_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, unique=True, nullable=True)
+    )
+    phone: str | None = Field(default=None, max_length=32, index=True)
+    full_name: str | None = Field(default=None, max_length=256)
+    consent_given_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime  # type: ignore[call-overload]
+    )
+    consent_version: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime  # type: ignore[call-overload]
+    )
+
+
+class AppealRow(SQLModel, table=True):
+    __tablename__ = "appeals"
+    __table_args__ = (UniqueConstraint("idempotency_key", name="uq_appeals_idempotency_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=24, unique=True, index=True)
+    citizen_id: int | None = Field(default=None, foreign_key="citizens.id", index=True)
+    channel: str = Field(max_length=16)
+    status: str = Field(max_length=24, index=True)
+    sector: str | None = Field(default=None, max_length=32, index=True)
+    sector_confidence: float | None = None
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = Field(default=None, max_length=512)
+    idempotency_key: str | None = Field(default=None, max_length=128)
+    version: int = Field(default=1)
+    created_at: datetime = Field(
+        sa_type=UTCDateTime, index=True  # type: ignore[call-overload]
+    )
+    updated_at: datetime = Field(sa_type=UTCDateTime)  # type: ignore[call-overload]
+
+
+class AttachmentRow(SQLModel, table=True):
+    __tablename__ = "attachments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    appeal_id: int = Field(foreign_key="appeals.id", index=True)
+    position: int = 0
+    kind: str = Field(max_length=16)
+    file_id: str = Field(max_length=256)
+    file_unique_id: str | None = Field(default=None, max_length=128)
+    file_name: str | None = Field(default=None, max_length=256)
+    mime_type: str | None = Field(default=None, max_length=128)
+    file_size: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class AppealEventRow(SQLModel, table=True):
+    """One row per thing that happened to an appeal: the history is reconstructible."""
+
+    __tablename__ = "appeal_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    appeal_id: int = Field(foreign_key="appeals.id", index=True)
+    kind: str = Field(max_length=32, index=True)
+    actor: str = Field(max_length=16)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)  # type: ignore[call-overload]
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class CounterRow(SQLModel, table=True):
+    """Named sequences (e.g. appeal numbers per year)."""
+
+    __tablename__ = "counters"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: int = 0
+
+
+class NotificationRow(SQLModel, table=True):
+    """Outbox of messages to citizens, delivered after the transaction that created them."""
+
+    __tablename__ = "notifications"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    appeal_id: int | None = Field(default=None, foreign_key="appeals.id", index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)  # type: ignore[call-overload]
+    sent_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, index=True  # type: ignore[call-overload]
+    )
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime  # type: ignore[call-overload]
+    )
+    claimed_until: datetime | None = Field(
+        default=None, sa_type=UTCDateTime  # type: ignore[call-overload]
+    )
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    gave_up: bool = False
