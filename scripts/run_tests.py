@@ -1,0 +1,97 @@
+"""Run the whole test suite: lint, then pytest once per backend mode.
+
+Modes: `sqlite` (SQLite file, FSM in memory — the embedded defaults) and `postgres+redis`
+(the servers on 127.0.0.1). The second runs when the servers answer; with CI=true they are
+required. Extra arguments go to pytest.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_URL = os.environ.get("PRIEMNAYA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("PRIEMNAYA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REPORTS = ROOT / "var" / "test-reports"
+
+
+def reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def counts(report: Path) -> tuple[int, int, int]:
+    """passed, failed (incl. errors), skipped from a JUnit XML report."""
+    if not report.exists():
+        return 0, 1, 0
+    root = ET.parse(report).getroot()
+    suites = [root] if root.tag == "testsuite" else list(root)
+    tests = sum(int(s.get("tests", 0)) for s in suites)
+    failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+    skipped = sum(int(s.get("skipped", 0)) for s in suites)
+    return tests - failed - skipped, failed, skipped
+
+
+def main() -> int:
+    python = sys.executable
+    print("== ruff check", flush=True)
+    lint = subprocess.run([python, "-m", "ruff", "check", "."], cwd=ROOT)
+    modes: list[tuple[str, dict[str, str]]] = [
+        ("sqlite", {"PRIEMNAYA_TEST_DB": "sqlite", "PRIEMNAYA_TEST_REDIS": ""})
+    ]
+    servers_up = reachable(PG_URL, 5432) and reachable(REDIS_URL, 6379)
+    if servers_up:
+        modes.append(
+            ("postgres+redis", {"PRIEMNAYA_TEST_DB": PG_URL, "PRIEMNAYA_TEST_REDIS": REDIS_URL})
+        )
+    elif os.environ.get("CI") == "true":
+        print(
+            f"PostgreSQL ({PG_URL}) or Redis ({REDIS_URL}) is not reachable; "
+            "CI requires both (.ci/run starts them)",
+            flush=True,
+        )
+        return 1
+    else:
+        print(
+            f"NOTE: PostgreSQL/Redis not reachable at {PG_URL} / {REDIS_URL}: "
+            "running the SQLite mode only",
+            flush=True,
+        )
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    total = [0, 0, 0]
+    failed_modes = []
+    for name, env in modes:
+        print(f"\n== pytest, mode {name}", flush=True)
+        report = REPORTS / f"{name.replace('+', '-')}.xml"
+        report.unlink(missing_ok=True)
+        result = subprocess.run(
+            [python, "-m", "pytest", f"--junitxml={report}", *sys.argv[1:]],
+            cwd=ROOT,
+            env={**os.environ, **env},
+        )
+        passed, failed, skipped = counts(report)
+        total = [total[0] + passed, total[1] + failed, total[2] + skipped]
+        if result.returncode != 0:
+            failed_modes.append(name)
+    print(
+        f"\nmodes: {', '.join(n for n, _ in modes)}; failed: {', '.join(failed_modes) or 'none'}"
+        f"; ruff: {'ok' if lint.returncode == 0 else 'FAILED'}"
+    )
+    print(f"total: {total[0]} passed, {total[1]} failed, {total[2]} skipped", flush=True)
+    return 1 if failed_modes or lint.returncode != 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Tests of the speech-to-text core (voice/)."""

@@ -1,0 +1,1 @@
+"""Speech-to-text core: audio decoding, Vosk recognition, model download."""
