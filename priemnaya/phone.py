@@ -1,0 +1,74 @@
+"""The voice line's glue: a finished call becomes an appeal through the same core as the bot."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+from core import services as core
+from core.commands import SubmitAppeal
+from core.i18n import Texts
+from core.model import Channel
+from priemnaya.bootstrap import Services
+from voice.audio import decode_file
+from voice.audiosocket import RATE
+from voice.phone_line import PROMPT_NAMES, CallResult, Register, write_wav
+
+
+def make_registrar(services: Services) -> Register:
+    """Register a call's transcript (classified like any text); returns the case number."""
+
+    async def register(call: CallResult) -> str | None:
+        text = call.text.strip()
+        if not text:
+            return None
+        sector = confidence = predicted = None
+        reasons: tuple[str, ...] = ()
+        if services.classifier is not None:
+            guess = services.classifier.classify(text)
+            predicted, reasons = guess.sector, tuple(guess.reasons[:5])
+            if guess.confidence >= services.settings.classifier_threshold:
+                sector, confidence = guess.sector, guess.confidence
+        submission = await core.submit_appeal(
+            SubmitAppeal(
+                text=text,
+                channel=Channel.PHONE,
+                idempotency_key=f"call:{call.call_id}",
+                sector=sector,
+                sector_confidence=confidence,
+                sector_source="classifier" if sector else None,
+                sector_predicted=predicted,
+                sector_reasons=reasons,
+                caller_phone=call.caller,
+                meta={
+                    "call_id": str(call.call_id),
+                    "seconds": round(call.seconds, 1),
+                    "ended_by": call.ended_by,
+                    "unsure_words": [w.word for w in call.words if w.conf < 0.6],
+                },
+            ),
+            services.uow,
+            services.clock,
+        )
+        return submission.appeal.number
+
+    return register
+
+
+def render_prompts(texts: Texts, directory: Path, espeak: str = "espeak-ng") -> list[Path]:
+    """Speak every prompt of the catalogue with espeak-ng into 8 kHz WAV files in `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in PROMPT_NAMES:
+            raw = Path(tmp) / f"{name}.wav"
+            subprocess.run(
+                [espeak, "-v", "ru", "-s", "150", "-w", str(raw), texts(f"voice-prompt-{name}")],
+                check=True,
+                capture_output=True,
+            )
+            target = directory / f"{name}.wav"
+            write_wav(target, decode_file(raw, rate=RATE, silence_dbfs=None).pcm)
+            written.append(target)
+    return written

@@ -1,0 +1,406 @@
+"""The phone voice line: an AudioSocket server that turns a call into an appeal.
+
+The call: the greeting is played (paced at real time, 20 ms frames) while the caller may
+already speak; speech is recognised as it streams in; the caller's turn ends after a pause,
+on «#», at the maximum duration, or when they hang up. What was said is handed to `register`
+(the channel-free core via priemnaya.phone), and the case number is read back digit by digit.
+A caller who drops mid-sentence keeps what they said; a peer that breaks the protocol (garbage,
+oversized frames, a stalled half-frame) is disconnected without touching other calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+import wave
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from aiohttp import WSMsgType, web
+
+from voice.audio import decode_file, pcm_dbfs
+from voice.audiosocket import (
+    MAX_AUDIO_PAYLOAD,
+    RATE,
+    Frame,
+    Kind,
+    ProtocolError,
+    encode_frame,
+    read_frame,
+)
+from voice.stt import SpeechRecognizer, Word
+
+log = logging.getLogger(__name__)
+
+FRAME_BYTES = 320  # 20 ms of 8 kHz s16le
+PROMPT_NAMES = (
+    "greeting",
+    "registered",
+    "not-heard",
+    "goodbye",
+    *(f"digit-{d}" for d in range(10)),
+)
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """What a caller said, for registration."""
+
+    call_id: uuid.UUID
+    text: str
+    words: list[Word]
+    seconds: float
+    ended_by: str  # silence | dtmf | max-duration | hangup | protocol-error
+    caller: str | None = None  # CALLERID, when the dialplan announced the call
+
+
+#: Registers a call's appeal; returns its public number, or None when nothing was registered.
+Register = Callable[[CallResult], Awaitable[str | None]]
+
+
+@dataclass
+class Prompts:
+    """Recorded prompts as 8 kHz s16le PCM by name; a missing one plays as a short pause."""
+
+    pcm: Mapping[str, bytes] = field(default_factory=dict)
+
+    def get(self, name: str) -> bytes:
+        found = self.pcm.get(name)
+        if found is None:
+            log.warning("voice prompt %r is missing; playing a pause", name)
+            return bytes(2 * RATE // 4)
+        return found
+
+    @classmethod
+    def from_directory(cls, directory: Path) -> Prompts:
+        """`NAME.wav` files (any rate; converted to 8 kHz)."""
+        pcm = {}
+        for path in sorted(Path(directory).glob("*.wav")):
+            pcm[path.stem] = decode_file(path, rate=RATE, silence_dbfs=None).pcm
+        return cls(pcm)
+
+
+def write_wav(path: Path, pcm: bytes, rate: int = RATE) -> None:
+    """Save s16le mono PCM as a WAV file."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(pcm)
+
+
+class CallerDirectory:
+    """Caller numbers announced by the dialplan before AudioSocket starts (by call UUID)."""
+
+    def __init__(self, ttl_seconds: float = 600.0) -> None:
+        self.ttl = ttl_seconds
+        self._callers: dict[uuid.UUID, tuple[str, float]] = {}
+
+    def remember(self, call_id: uuid.UUID, caller: str) -> None:
+        now = time.monotonic()
+        self._callers = {k: v for k, v in self._callers.items() if v[1] > now}
+        self._callers[call_id] = (caller, now + self.ttl)
+
+    def take(self, call_id: uuid.UUID) -> str | None:
+        found = self._callers.pop(call_id, None)
+        return found[0] if found and found[1] > time.monotonic() else None
+
+
+def caller_api(directory: CallerDirectory) -> web.Application:
+    """`POST /calls` with `uuid` and `caller` (form or query): what the dialplan's CURL sends."""
+
+    async def announce(request: web.Request) -> web.Response:
+        data = {**request.query, **(await request.post())}
+        try:
+            call_id = uuid.UUID(str(data.get("uuid", "")))
+        except ValueError:
+            return web.json_response({"error": "uuid must be the call's UUID"}, status=400)
+        caller = str(data.get("caller", "")).strip()[:32]
+        if caller:
+            directory.remember(call_id, caller)
+        return web.json_response({"ok": True})
+
+    app = web.Application(client_max_size=4096)
+    app.router.add_post("/calls", announce)
+    return app
+
+
+@dataclass
+class LineSettings:
+    max_seconds: float = 120.0  # longest turn of the caller
+    pause_seconds: float = 2.0  # silence after speech that ends the turn
+    speech_dbfs: float = -35.0  # a 20 ms frame louder than this is speech
+    frame_timeout: float = 10.0  # a peer silent this long (no frames at all) is dropped
+
+
+class PhoneLine:
+    """AudioSocket server: `await line.start(host, port)`, then `await line.close()`."""
+
+    def __init__(
+        self,
+        speech: SpeechRecognizer,
+        register: Register,
+        prompts: Prompts,
+        settings: LineSettings | None = None,
+        callers: CallerDirectory | None = None,
+    ) -> None:
+        self.callers = callers or CallerDirectory()
+        self.speech = speech
+        self.register = register
+        self.prompts = prompts
+        self.settings = settings or LineSettings()
+        self._server: asyncio.Server | None = None
+        self._calls: set[asyncio.Task[None]] = set()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None and self._server.sockets
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> PhoneLine:
+        self._server = await asyncio.start_server(self._accept, host, port)
+        return self
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        for task in list(self._calls):
+            task.cancel()
+        await asyncio.gather(*self._calls, return_exceptions=True)
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._calls.add(task)
+            task.add_done_callback(self._calls.discard)
+        try:
+            await self.handle(reader, writer)
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """One AudioSocket connection: the UUID frame, then the call."""
+        try:
+            first = await read_frame(reader, self.settings.frame_timeout)
+        except ProtocolError as exc:
+            log.warning("voice line: dropped a connection before the call began: %s", exc)
+            return
+        if first.kind is not Kind.UUID:
+            log.warning("voice line: the first frame was %s, not the call UUID", first.kind.name)
+            return
+        await self.run_call(first.call_id, AudioSocketChannel(reader, writer, self.settings))
+
+    async def run_call(self, call_id: uuid.UUID, channel: CallChannel) -> None:
+        """Greeting, the caller's turn, registration, the read-back of the case number."""
+        player = asyncio.create_task(self._play(channel, ["greeting"]))
+        result = await self._listen(channel, call_id)
+        player.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await player
+        number = None
+        if result.text:
+            number = await self.register(result)
+        log.info(
+            "call %s: %.1f s, ended by %s, registered %s",
+            call_id,
+            result.seconds,
+            result.ended_by,
+            number or "nothing",
+        )
+        if result.ended_by in ("hangup", "protocol-error") or channel.closed:
+            return
+        if number is None:
+            await self._play(channel, ["not-heard", "goodbye"])
+        else:
+            digits = [f"digit-{c}" for c in number if c.isdigit()]
+            await self._play(channel, ["registered", *digits, "goodbye"])
+        with contextlib.suppress(ConnectionError):
+            await channel.hang_up()
+
+    async def _listen(self, channel: CallChannel, call_id: uuid.UUID) -> CallResult:
+        s = self.settings
+        stream = self.speech.open_stream(channel.rate)
+        seconds = 0.0
+        heard = False
+        quiet = 0.0
+        ended_by = "hangup"
+        while True:
+            try:
+                frame = await channel.receive()
+            except ProtocolError as exc:
+                log.warning("call %s: %s; closing it", call_id, exc)
+                ended_by = "protocol-error"
+                break
+            if frame.kind is Kind.HANGUP:
+                break
+            if frame.kind is Kind.ERROR:
+                log.warning("call %s: the gateway reported an error %r", call_id, frame.payload)
+                break
+            if frame.kind is Kind.DTMF:
+                if frame.digit == "#":
+                    ended_by = "dtmf"
+                    break
+                continue
+            if frame.kind is Kind.UUID:
+                log.warning("call %s: a second UUID frame; closing it", call_id)
+                ended_by = "protocol-error"
+                break
+            await stream.accept(frame.payload)
+            length = len(frame.payload) / 2 / channel.rate
+            seconds += length
+            if pcm_dbfs(frame.payload) > s.speech_dbfs:
+                heard, quiet = True, 0.0
+            elif heard:
+                quiet += length
+            if heard and quiet >= s.pause_seconds:
+                ended_by = "silence"
+                break
+            if seconds >= s.max_seconds:
+                ended_by = "max-duration"
+                break
+        transcript = await stream.finish()
+        return CallResult(
+            call_id,
+            transcript.text,
+            transcript.words,
+            seconds,
+            ended_by,
+            caller=self.callers.take(call_id),
+        )
+
+    async def _play(self, channel: CallChannel, names: list[str]) -> None:
+        """Send prompts in 20 ms frames at real-time pace."""
+        pcm = b"".join(self.prompts.get(name) for name in names)
+        started = time.monotonic()
+        try:
+            for index, offset in enumerate(range(0, len(pcm), FRAME_BYTES)):
+                await channel.send_audio(pcm[offset : offset + FRAME_BYTES])
+                delay = started + (index + 1) * 0.02 - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+        except ConnectionError:
+            return
+
+    # -- WebSocket transport (FreeSWITCH mod_audio_fork and similar gateways) ---------------
+
+    def websocket_routes(self, app: web.Application) -> None:
+        """`GET /ws/{call_uuid}`: binary messages are 8 kHz s16le audio, text messages events."""
+        app.router.add_get("/ws/{call_id}", self._websocket)
+
+    async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
+        try:
+            call_id = uuid.UUID(request.match_info["call_id"])
+        except ValueError as exc:
+            raise web.HTTPBadRequest(text="the path must end with the call's UUID") from exc
+        caller = request.query.get("caller", "").strip()[:32]
+        if caller:
+            self.callers.remember(call_id, caller)
+        ws = web.WebSocketResponse(max_msg_size=64 * 1024, heartbeat=30)
+        await ws.prepare(request)
+        task = asyncio.current_task()
+        if task is not None:
+            self._calls.add(task)
+            task.add_done_callback(self._calls.discard)
+        try:
+            await self.run_call(call_id, WebSocketChannel(ws, self.settings))
+        finally:
+            await ws.close()
+        return ws
+
+
+class CallChannel(Protocol):
+    """How a call's audio and events travel (AudioSocket over TCP, or a WebSocket)."""
+
+    rate: int
+
+    @property
+    def closed(self) -> bool: ...
+
+    async def receive(self) -> Frame:
+        """The next event; HANGUP when the peer is gone; ProtocolError for garbage."""
+        ...
+
+    async def send_audio(self, pcm: bytes) -> None: ...
+
+    async def hang_up(self) -> None: ...
+
+
+class AudioSocketChannel:
+    rate = RATE
+
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, settings: LineSettings
+    ) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.timeout = settings.frame_timeout
+
+    @property
+    def closed(self) -> bool:
+        return self.writer.is_closing()
+
+    async def receive(self) -> Frame:
+        return await read_frame(self.reader, self.timeout)
+
+    async def send_audio(self, pcm: bytes) -> None:
+        self.writer.write(encode_frame(Kind.AUDIO, pcm))
+        await self.writer.drain()
+
+    async def hang_up(self) -> None:
+        self.writer.write(encode_frame(Kind.HANGUP))
+        await self.writer.drain()
+
+
+class WebSocketChannel:
+    """Binary messages: audio (even length, ≤ the AudioSocket limit); text: JSON events
+    `{"type": "dtmf", "digit": "#"}` or `{"type": "hangup"}`."""
+
+    rate = RATE
+
+    def __init__(self, ws: web.WebSocketResponse, settings: LineSettings) -> None:
+        self.ws = ws
+        self.timeout = settings.frame_timeout
+
+    @property
+    def closed(self) -> bool:
+        return self.ws.closed
+
+    async def receive(self) -> Frame:
+        try:
+            message = await self.ws.receive(timeout=self.timeout)
+        except TimeoutError as exc:
+            raise ProtocolError(f"no message for {self.timeout:g} s") from exc
+        if message.type is WSMsgType.BINARY:
+            data = bytes(message.data)
+            if len(data) % 2 or len(data) > MAX_AUDIO_PAYLOAD:
+                raise ProtocolError(f"audio message of {len(data)} bytes")
+            return Frame(Kind.AUDIO, data)
+        if message.type is WSMsgType.TEXT:
+            try:
+                event = json.loads(message.data)
+                kind = event["type"]
+            except (ValueError, TypeError, KeyError) as exc:
+                raise ProtocolError("a text message must be a JSON event with a type") from exc
+            if kind == "dtmf":
+                return Frame(Kind.DTMF, str(event.get("digit", ""))[:1].encode("ascii", "replace"))
+            if kind == "hangup":
+                return Frame(Kind.HANGUP)
+            raise ProtocolError(f"unknown event {kind!r}")
+        return Frame(Kind.HANGUP)  # close, closing, error
+
+    async def send_audio(self, pcm: bytes) -> None:
+        if self.ws.closed:
+            raise ConnectionError("the WebSocket is closed")
+        await self.ws.send_bytes(pcm)
+
+    async def hang_up(self) -> None:
+        await self.ws.close()
