@@ -11,6 +11,15 @@ COPY voice ./voice
 COPY priemnaya ./priemnaya
 COPY fake_telegram ./fake_telegram
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install .
+# The Russian Vosk model, verified by SHA-256 (Alpha Cephei publishes none: pin the digest you
+# trust with --build-arg VOSK_MODEL_SHA256=...). Without it the image has no model and voice
+# notes are kept as audio; with it, run the image with VOSK_MODEL_PATH=/opt/models/$VOSK_MODEL.
+ARG VOSK_MODEL=vosk-model-small-ru-0.22
+ARG VOSK_MODEL_SHA256=""
+RUN mkdir -p /opt/models && if [ -n "$VOSK_MODEL_SHA256" ]; then \
+        /opt/venv/bin/priemnaya voice download-model "$VOSK_MODEL" --dest /opt/models \
+            --sha256 "$VOSK_MODEL_SHA256"; \
+    else echo "VOSK_MODEL_SHA256 not given: building without a speech model"; fi
 
 FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH \
@@ -18,6 +27,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     VAR_DIR=/data
 RUN useradd --create-home --uid 10001 priemnaya && mkdir -p /data && chown priemnaya /data
 COPY --from=build /opt/venv /opt/venv
+COPY --from=build /opt/models /opt/models
 USER priemnaya
 WORKDIR /data
 VOLUME ["/data"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 
 from aiogram import Bot, Dispatcher
@@ -17,6 +18,7 @@ from aiogram.types import BotCommand
 
 from bot.middlewares import CitizenMiddleware
 from bot.notifier import NotificationSender
+from bot.response_types import keep_response_types
 from bot.retry import RetryMiddleware
 from handlers import get_routers
 from priemnaya.bootstrap import Services
@@ -40,6 +42,7 @@ class MissingToken(RuntimeError):
 def build_bot(settings: Settings) -> Bot:
     if settings.bot_token is None:
         raise MissingToken
+    keep_response_types()
     session = AiohttpSession()
     if settings.telegram_api_url != TELEGRAM_API_DEFAULT:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
@@ -82,6 +85,33 @@ def build_dispatcher(
     return dp
 
 
+def settle_heap() -> None:
+    """Move start-up objects (modules, models, schemas) out of the garbage collector's sight.
+
+    The long-lived heap of aiogram's and SQLAlchemy's models is large; without this, every
+    full collection under load walks it again (measured in bench/intake.py).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 50)
+
+
+async def release_stale_locks(storage: BaseStorage, prefix: str, bot_id: int) -> int:
+    """Drop per-chat event locks a killed process left in Redis (they would stall its chats).
+
+    Only one process can long-poll a bot token (Telegram answers 409 to a second one), so at
+    start-up every lock of this bot belongs to a process that is gone.
+    """
+    redis = getattr(storage, "redis", None)
+    if redis is None:
+        return 0
+    keys = [key async for key in redis.scan_iter(match=f"{prefix}:{bot_id}:*:lock")]
+    if keys:
+        await redis.delete(*keys)
+        log.warning("released %d event lock(s) left by a previous process", len(keys))
+    return len(keys)
+
+
 async def run_polling(services: Services) -> None:
     """Start the bot: long polling plus the notification outbox, until SIGINT/SIGTERM."""
     settings = services.settings
@@ -92,6 +122,8 @@ async def run_polling(services: Services) -> None:
     me = await bot.get_me()
     log.info("bot @%s (id %s) starts polling %s", me.username, me.id, settings.telegram_api_url)
     await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS])
+    await release_stale_locks(storage, settings.redis_key_prefix, me.id)
+    settle_heap()
     outbox = asyncio.create_task(sender.run(), name="outbox")
     try:
         await dp.start_polling(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -66,7 +68,10 @@ def _draft_button(
     )
 
 
-def card_keyboard(texts: Texts, draft: Draft) -> InlineKeyboardMarkup:
+def card_keyboard(
+    texts: Texts, draft: Draft, sector_title: Callable[[str], str] = str
+) -> InlineKeyboardMarkup:
+    """Отправить / Изменить / Отменить, plus the sector choice while it is open."""
     rows = [
         [
             _draft_button(texts, "btn-submit", DraftAction.SUBMIT, draft),
@@ -74,7 +79,18 @@ def card_keyboard(texts: Texts, draft: Draft) -> InlineKeyboardMarkup:
             _draft_button(texts, "btn-cancel", DraftAction.CANCEL, draft),
         ]
     ]
-    if draft.sector is None:
+    if draft.sector is None and draft.sector_guesses:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=sector_title(code),
+                    callback_data=SectorCb(draft=draft.id, code=code).pack(),
+                )
+                for code in draft.sector_guesses
+            ]
+        )
+        rows.append([_draft_button(texts, "btn-other-sector", DraftAction.SECTORS, draft)])
+    elif draft.sector is None:
         rows.append([_draft_button(texts, "btn-choose-sector", DraftAction.SECTORS, draft)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 

@@ -49,6 +49,10 @@ class NotificationSender:
             return False
         return await self._send(notification)
 
+    async def deliver_claimed(self, notification: Notification) -> bool:
+        """Send a notification this process claimed when it was written (no extra round)."""
+        return await self._send(notification)
+
     async def deliver_due(self) -> int:
         """Send everything pending whose time has come; returns how many were sent."""
         now = self.services.clock.now()
@@ -95,8 +99,17 @@ class NotificationSender:
         self._wakeup.set()
 
     async def run(self) -> None:
-        """Background loop: deliver what is due every few seconds (and at start-up)."""
+        """Background loop: deliver what is due every few seconds (and at start-up).
+
+        Only one bot process polls Telegram at a time, so claims left by a crashed
+        predecessor are released first and its unsent confirmations go out now.
+        """
         interval = self.services.settings.outbox_poll_seconds
+        async with self.services.uow() as uow:
+            released = await uow.notifications.release_claims()
+            await uow.commit()
+        if released:
+            log.info("released %d notification claims left by a previous run", released)
         while True:
             try:
                 await self.deliver_due()

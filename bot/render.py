@@ -18,13 +18,21 @@ def fmt_date(services: Services, moment: datetime) -> str:
     return moment.astimezone(services.tz).strftime("%d.%m.%Y %H:%M")
 
 
-def _attachments_line(services: Services, photos: int, documents: int) -> str:
+_RECORDINGS = {AttachmentKind.VOICE, AttachmentKind.AUDIO}
+
+
+def _attachments_line(services: Services, kinds: list[str]) -> str:
     t = services.texts
-    if not photos and not documents:
+    if not kinds:
         return t("card-no-attachments")
+    photos = sum(1 for k in kinds if k == AttachmentKind.PHOTO)
+    recordings = sum(1 for k in kinds if k in _RECORDINGS)
+    documents = len(kinds) - photos - recordings
     parts = []
     if photos:
         parts.append(t("count-photos", n=photos))
+    if recordings:
+        parts.append(t("count-recordings", n=recordings))
     if documents:
         parts.append(t("count-documents", n=documents))
     return t("card-attachments", list=", ".join(parts))
@@ -40,8 +48,7 @@ def draft_card(services: Services, draft: Draft) -> str:
             lines.append(t("card-text-truncated", total=len(text)))
     else:
         lines.append(t("card-no-text"))
-    photos = sum(1 for a in draft.attachments if a["kind"] == AttachmentKind.PHOTO)
-    lines.append(_attachments_line(services, photos, len(draft.attachments) - photos))
+    lines.append(_attachments_line(services, [a["kind"] for a in draft.attachments]))
     if draft.location:
         loc = draft.location
         lines.append(
@@ -51,7 +58,9 @@ def draft_card(services: Services, draft: Draft) -> str:
             lines.append(t("card-address", address=escape(loc["address"])))
     else:
         lines.append(t("card-no-location"))
-    if draft.sector is None:
+    if draft.sector is None and draft.sector_guesses:
+        lines.append(t("card-sector-ask"))
+    elif draft.sector is None:
         lines.append(t("card-sector-unknown"))
     elif draft.sector_chosen_by_citizen or draft.sector_confidence is None:
         lines.append(t("card-sector", sector=escape(services.sector_title(draft.sector))))
@@ -60,7 +69,8 @@ def draft_card(services: Services, draft: Draft) -> str:
             t(
                 "card-sector-guess",
                 sector=escape(services.sector_title(draft.sector)),
-                confidence=round(draft.sector_confidence * 100),
+                # a guess is never certain: 0.997 is shown as 99 %, not 100 %
+                confidence=min(99, round(draft.sector_confidence * 100)),
             )
         )
     lines += ["", t("card-hint")]

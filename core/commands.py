@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from core.model import Attachment, Channel, Location
 
@@ -20,5 +21,11 @@ class SubmitAppeal:
     sector: str | None = None
     sector_confidence: float | None = None
     sector_source: str | None = None  # "citizen", "classifier", "operator"
+    sector_predicted: str | None = None  # the classifier's own guess (kept with a correction)
+    sector_reasons: tuple[str, ...] = ()  # the terms that drove the classifier's decision
     notify_chat_id: int | None = None  # where the confirmation goes (a Telegram chat), if any
+    # The channel sends the confirmation itself right after the commit: the outbox row is
+    # written already claimed for this long (the background sender takes over if it fails).
+    deliver_within: timedelta | None = None
+    caller_phone: str | None = None  # the number a phone call came from (CALLERID)
     meta: dict[str, object] = field(default_factory=dict)

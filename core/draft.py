@@ -59,6 +59,9 @@ class Draft:
     sector: str | None = None
     sector_confidence: float | None = None
     sector_chosen_by_citizen: bool = False
+    sector_predicted: str | None = None  # the classifier's best guess, even when unsure
+    sector_reasons: list[str] = field(default_factory=list)
+    sector_guesses: list[str] = field(default_factory=list)  # offered as buttons when unsure
     card_message_id: int | None = None
     seen_message_ids: list[int] = field(default_factory=list)
     album_ids: list[str] = field(default_factory=list)
@@ -172,6 +175,14 @@ class Draft:
         self.sector = code
         self.sector_confidence = confidence
         self.sector_chosen_by_citizen = by_citizen
+        self.sector_guesses = []
+
+    def offer_sectors(self, guesses: list[str]) -> None:
+        """The classifier is unsure: no sector yet, the citizen picks one of `guesses`."""
+        self.sector = None
+        self.sector_confidence = None
+        self.sector_chosen_by_citizen = False
+        self.sector_guesses = list(guesses)
 
     # -- checks and conversion ---------------------------------------------------------------
     def problems_before_sending(self, limits: DraftLimits) -> list[DraftProblem]:

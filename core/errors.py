@@ -11,3 +11,7 @@ class ConsentRequired(PermissionError):
 
 class Conflict(RuntimeError):
     """A uniqueness or version conflict in storage; the caller may retry."""
+
+
+class UnknownSector(ValueError):
+    """A sector code that is not in the catalogue."""

@@ -166,6 +166,7 @@ class Appeal:
     attachments: list[Attachment] = field(default_factory=list)
     history: list[HistoryEvent] = field(default_factory=list)
     idempotency_key: str | None = None
+    caller_phone: str | None = None  # a phone call's number, to match a citizen's contact
     version: int = 1
     new_events: list[HistoryEvent] = field(default_factory=list, repr=False)
 
@@ -186,6 +187,15 @@ class Appeal:
         self.updated_at = at
         self.version += 1
         self.record(EventKind.STATUS_CHANGED, at, actor, old=old.value, new=new.value, **data)
+
+    def reassign_sector(self, sector: str, at: datetime, actor: ActorKind, **data: Any) -> None:
+        """A person puts the appeal into another sector block (recorded with the old one)."""
+        previous = self.sector
+        self.sector = sector
+        self.sector_confidence = None
+        self.updated_at = at
+        self.version += 1
+        self.record(EventKind.SECTOR_SET, at, actor, sector=sector, previous=previous, **data)
 
     @property
     def is_open(self) -> bool:

@@ -23,3 +23,4 @@ class Notification:
     id: int | None = None
     attempts: int = 0
     sent_at: datetime | None = None
+    claimed_until: datetime | None = None  # a sender holds it until then

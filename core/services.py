@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from core.clock import Clock
 from core.commands import SubmitAppeal
-from core.errors import Conflict, ConsentRequired, NotFound
+from core.errors import Conflict, ConsentRequired, NotFound, UnknownSector
+from core.examples import ExampleSource, LabeledExample
 from core.model import ActorKind, Appeal, AppealStatus, Citizen, EventKind
 from core.notifications import Notification, NotificationKind
 from core.numbering import counter_name, format_number
+from core.phones import normalise_phone
 from core.ports import AppealSummary, UnitOfWorkFactory
 
 
@@ -19,7 +22,11 @@ class Submission:
 
     appeal: Appeal
     created: bool
-    notification_id: int | None
+    notification: Notification | None
+
+    @property
+    def notification_id(self) -> int | None:
+        return self.notification.id if self.notification else None
 
 
 async def get_citizen(uow_factory: UnitOfWorkFactory, tg_user_id: int) -> Citizen | None:
@@ -78,8 +85,11 @@ async def save_phone(uow_factory: UnitOfWorkFactory, tg_user_id: int, phone: str
         citizen = await uow.citizens.get_by_tg(tg_user_id)
         if citizen is None or not citizen.has_consent:
             raise ConsentRequired
-        citizen.phone = phone
+        citizen.phone = normalise_phone(phone) or phone
         await uow.citizens.save(citizen)
+        assert citizen.id is not None
+        # Calls from this number to the voice line become this citizen's appeals (/my).
+        await uow.appeals.claim_by_phone(citizen.phone, citizen.id)
         await uow.commit()
 
 
@@ -99,7 +109,7 @@ async def submit_appeal(
             existing = await uow.appeals.get_by_idempotency_key(cmd.idempotency_key)
         if existing is None:
             raise
-        return Submission(existing, created=False, notification_id=None)
+        return Submission(existing, created=False, notification=None)
 
 
 async def _submit_once(
@@ -108,17 +118,22 @@ async def _submit_once(
     async with uow_factory() as uow:
         existing = await uow.appeals.get_by_idempotency_key(cmd.idempotency_key)
         if existing is not None:
-            return Submission(existing, created=False, notification_id=None)
+            return Submission(existing, created=False, notification=None)
         if cmd.citizen_id is not None:
             citizen = await uow.citizens.get(cmd.citizen_id)
             if citizen is None or not citizen.has_consent:
                 raise ConsentRequired
+        caller_phone = normalise_phone(cmd.caller_phone)
+        citizen_id = cmd.citizen_id
+        if citizen_id is None and caller_phone is not None:
+            known = await uow.citizens.get_by_phone(caller_phone)
+            citizen_id = known.id if known is not None else None
         now = clock.now()
         seq = await uow.appeals.next_sequence(counter_name(now.year))
         appeal = Appeal(
             id=None,
             number=format_number(now.year, seq),
-            citizen_id=cmd.citizen_id,
+            citizen_id=citizen_id,
             channel=cmd.channel,
             status=AppealStatus.REGISTERED,
             text=cmd.text,
@@ -129,6 +144,7 @@ async def _submit_once(
             location=cmd.location,
             attachments=list(cmd.attachments),
             idempotency_key=cmd.idempotency_key,
+            caller_phone=caller_phone,
         )
         appeal.record(
             EventKind.CREATED,
@@ -146,10 +162,23 @@ async def _submit_once(
                 sector=cmd.sector,
                 confidence=cmd.sector_confidence,
                 source=cmd.sector_source,
+                **_classifier_trace(cmd),
             )
         appeal = await uow.appeals.add(appeal)
-        notification_id = None
+        if cmd.sector and cmd.sector_source == "citizen" and cmd.text:
+            await uow.examples.add(
+                LabeledExample(
+                    text=cmd.text,
+                    sector=cmd.sector,
+                    source=ExampleSource.CITIZEN,
+                    created_at=now,
+                    predicted=cmd.sector_predicted,
+                    appeal_id=appeal.id,
+                )
+            )
+        notification = None
         if cmd.notify_chat_id is not None:
+            claimed = cmd.deliver_within is not None
             notification = await uow.notifications.add(
                 Notification(
                     kind=NotificationKind.APPEAL_REGISTERED,
@@ -157,11 +186,22 @@ async def _submit_once(
                     created_at=now,
                     appeal_id=appeal.id,
                     payload={"number": appeal.number},
+                    attempts=1 if claimed else 0,
+                    claimed_until=now + cmd.deliver_within if cmd.deliver_within else None,
                 )
             )
-            notification_id = notification.id
         await uow.commit()
-        return Submission(appeal, created=True, notification_id=notification_id)
+        return Submission(appeal, created=True, notification=notification)
+
+
+def _classifier_trace(cmd: SubmitAppeal) -> dict[str, Any]:
+    """What the classifier said, kept in the history only when it said something."""
+    trace: dict[str, Any] = {}
+    if cmd.sector_predicted:
+        trace["predicted"] = cmd.sector_predicted
+    if cmd.sector_reasons:
+        trace["reasons"] = list(cmd.sector_reasons)
+    return trace
 
 
 async def citizen_appeals(
@@ -203,3 +243,46 @@ async def list_appeals(
 ) -> list[Appeal]:
     async with uow_factory() as uow:
         return await uow.appeals.list(status=status, limit=limit, offset=offset)
+
+
+async def correct_sector(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    number: str,
+    sector: str,
+    *,
+    known_sectors: set[str],
+    actor: ActorKind = ActorKind.OPERATOR,
+) -> Appeal:
+    """An operator re-assigns an appeal's sector; the decision is kept as a labeled example."""
+    if sector not in known_sectors:
+        raise UnknownSector(sector)
+    async with uow_factory() as uow:
+        appeal = await uow.appeals.get_by_number(number)
+        if appeal is None:
+            raise NotFound(number)
+        if appeal.sector == sector:
+            return appeal
+        now = clock.now()
+        previous = appeal.sector
+        appeal.reassign_sector(sector, now, actor, source="operator")
+        await uow.appeals.save(appeal)
+        if appeal.text:
+            await uow.examples.add(
+                LabeledExample(
+                    text=appeal.text,
+                    sector=sector,
+                    source=ExampleSource.OPERATOR,
+                    created_at=now,
+                    predicted=previous,
+                    appeal_id=appeal.id,
+                )
+            )
+        await uow.commit()
+        return appeal
+
+
+async def labeled_examples(uow_factory: UnitOfWorkFactory) -> list[LabeledExample]:
+    """Every stored correction, oldest first (training data for `classify train`)."""
+    async with uow_factory() as uow:
+        return await uow.examples.all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers import draft_card, errors, fallback, intake, my_appeals, start
+from handlers import draft_card, errors, fallback, intake, my_appeals, start, voice_notes
 
 
 def get_routers() -> list[Router]:
@@ -12,6 +12,11 @@ def get_routers() -> list[Router]:
     citizens.message.filter(F.chat.type == "private")
     citizens.edited_message.filter(F.chat.type == "private")
     citizens.include_routers(
-        start.router, my_appeals.router, draft_card.router, intake.router, fallback.router
+        start.router,
+        my_appeals.router,
+        draft_card.router,
+        voice_notes.router,
+        intake.router,
+        fallback.router,
     )
     return [errors.router, citizens, fallback.anywhere]

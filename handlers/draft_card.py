@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Update
 from bot.callbacks import DraftAction, DraftCb, SectorCb
 from bot.filters import Consented
 from bot.keyboards import card_keyboard, edit_keyboard, sector_keyboard
+from bot.notifier import LEASE as CONFIRMATION_LEASE
 from bot.notifier import NotificationSender
 from core import services as core
 from core.commands import SubmitAppeal
@@ -48,7 +49,11 @@ async def _set_markup(query: CallbackQuery, markup: InlineKeyboardMarkup) -> Non
     if query.message is None:
         return
     with contextlib.suppress(TelegramBadRequest):
-        await query.message.edit_reply_markup(reply_markup=markup)  # type: ignore[union-attr]
+        await query.bot.edit_message_reply_markup(  # type: ignore[union-attr]
+            chat_id=query.message.chat.id,
+            message_id=query.message.message_id,
+            reply_markup=markup,
+        )
 
 
 @router.callback_query(DraftCb.filter(F.action == DraftAction.SUBMIT))
@@ -92,7 +97,10 @@ async def submit_pressed(
             sector=draft.sector,
             sector_confidence=draft.sector_confidence,
             sector_source=_sector_source(draft),
+            sector_predicted=draft.sector_predicted,
+            sector_reasons=tuple(draft.sector_reasons),
             notify_chat_id=query.from_user.id,
+            deliver_within=CONFIRMATION_LEASE,
             meta={"update_id": event_update.update_id},
         ),
         services.uow,
@@ -100,7 +108,13 @@ async def submit_pressed(
     )
     # The case is committed: from here on nothing the citizen sent can be lost.
     await drop_draft(state)
-    await query.answer()
+    if submission.created:
+        await query.answer()
+    else:
+        # A concurrent second press (or a redelivered update) found the case already registered.
+        await query.answer(
+            t("appeal-already-registered", number=submission.appeal.number), show_alert=True
+        )
     if query.message is not None:
         with contextlib.suppress(TelegramBadRequest):
             await bot.edit_message_text(
@@ -108,8 +122,8 @@ async def submit_pressed(
                 chat_id=query.from_user.id,
                 message_id=query.message.message_id,
             )
-    if submission.notification_id is not None:
-        await sender.deliver(submission.notification_id)
+    if submission.notification is not None:
+        await sender.deliver_claimed(submission.notification)
 
 
 @router.callback_query(DraftCb.filter(F.action == DraftAction.CANCEL))
@@ -147,7 +161,7 @@ async def edit_pressed(
         case DraftAction.EDIT:
             await _set_markup(query, edit_keyboard(t, draft))
         case DraftAction.BACK:
-            await _set_markup(query, card_keyboard(t, draft))
+            await _set_markup(query, card_keyboard(t, draft, services.sector_title))
         case DraftAction.SECTORS:
             order = None
             if services.classifier is not None and draft.text:

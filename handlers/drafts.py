@@ -33,12 +33,20 @@ async def drop_draft(state: FSMContext) -> None:
     await state.clear()
 
 
+SECTOR_GUESSES = 3  # buttons offered when the classifier is unsure
+
+
 def classify_draft(services: Services, draft: Draft) -> None:
     """Guess the sector from the text unless the citizen chose it."""
     if services.classifier is None or draft.sector_chosen_by_citizen or not draft.text:
         return
     guess = services.classifier.classify(draft.text)
-    draft.set_sector(guess.sector, confidence=guess.confidence, by_citizen=False)
+    draft.sector_predicted = guess.sector
+    draft.sector_reasons = list(guess.reasons[:5])
+    if guess.confidence >= services.settings.classifier_threshold:
+        draft.set_sector(guess.sector, confidence=guess.confidence, by_citizen=False)
+    else:
+        draft.offer_sectors([code for code, _ in guess.ranking[:SECTOR_GUESSES]])
 
 
 async def show_card(
@@ -47,7 +55,9 @@ async def show_card(
     """Send a fresh card (the latest is always at the bottom) and retire the previous one."""
     previous = draft.card_message_id
     message = await bot.send_message(
-        chat_id, draft_card(services, draft), reply_markup=card_keyboard(services.texts, draft)
+        chat_id,
+        draft_card(services, draft),
+        reply_markup=card_keyboard(services.texts, draft, services.sector_title),
     )
     draft.card_message_id = message.message_id
     await save_draft(state, draft)
@@ -67,5 +77,5 @@ async def refresh_card(bot: Bot, services: Services, chat_id: int, draft: Draft)
             text=draft_card(services, draft),
             chat_id=chat_id,
             message_id=draft.card_message_id,
-            reply_markup=card_keyboard(services.texts, draft),
+            reply_markup=card_keyboard(services.texts, draft, services.sector_title),
         )

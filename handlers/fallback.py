@@ -6,13 +6,23 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.keyboards import consent_keyboard
-from core.model import Citizen
 from priemnaya.bootstrap import Services
 
 router = Router(name=__name__)  # private chats, after every other citizen router
 anywhere = Router(name=__name__ + ".anywhere")  # callbacks and groups, last of all
 
-CONTENT = F.text | F.photo | F.document | F.video | F.location | F.venue | F.contact
+CONTENT = (
+    F.text
+    | F.photo
+    | F.document
+    | F.video
+    | F.location
+    | F.venue
+    | F.contact
+    | F.voice
+    | F.audio
+    | F.video_note
+)
 
 
 @router.message(F.sticker)
@@ -28,14 +38,6 @@ async def poll_received(message: Message, services: Services) -> None:
 @router.message(F.dice)
 async def dice_received(message: Message, services: Services) -> None:
     await message.answer(services.texts("unsupported-dice"))
-
-
-@router.message(F.voice | F.audio | F.video_note)
-async def voice_received(message: Message, services: Services, citizen: Citizen | None) -> None:
-    if citizen is None or not citizen.has_consent:
-        await _ask_consent(message, services)
-        return
-    await message.answer(services.texts("unsupported-voice"))
 
 
 @router.message(F.text.startswith("/"))

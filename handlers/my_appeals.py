@@ -58,7 +58,12 @@ async def list_page(
         return
     text, markup = page
     with contextlib.suppress(TelegramBadRequest):
-        await query.message.edit_text(text, reply_markup=markup)  # type: ignore[union-attr,arg-type]
+        await query.bot.edit_message_text(  # type: ignore[union-attr]
+            text=text,
+            chat_id=query.message.chat.id,
+            message_id=query.message.message_id,
+            reply_markup=markup,  # type: ignore[arg-type]
+        )
 
 
 @router.callback_query(MyCb.filter(F.action == MyAction.VIEW))
@@ -77,7 +82,9 @@ async def appeal_opened(
     if query.message is None:
         return
     with contextlib.suppress(TelegramBadRequest):
-        await query.message.edit_text(  # type: ignore[union-attr]
-            appeal_details(services, appeal),
+        await query.bot.edit_message_text(  # type: ignore[union-attr]
+            text=appeal_details(services, appeal),
+            chat_id=query.message.chat.id,
+            message_id=query.message.message_id,
             reply_markup=back_to_list_keyboard(services.texts, callback_data.page),
         )

@@ -53,7 +53,9 @@ async def consent_accepted(
     await query.answer()
     if query.message is not None:
         with contextlib.suppress(TelegramBadRequest):
-            await query.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
+            await query.bot.edit_message_reply_markup(  # type: ignore[union-attr]
+                chat_id=query.message.chat.id, message_id=query.message.message_id
+            )
     await query.bot.send_message(  # type: ignore[union-attr]
         query.from_user.id,
         t("consent-already" if already else "consent-accepted"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,6 +18,9 @@ from priemnaya.settings import Settings
 from storage.engine import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWorkFactory
+
+if TYPE_CHECKING:  # vosk is loaded only when a model is configured
+    from voice.stt import SpeechRecognizer
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,7 @@ class Services:
     texts: Texts
     sectors: tuple[Sector, ...]
     classifier: SectorClassifier | None = None
+    speech: SpeechRecognizer | None = None
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Moscow"))
 
     @property
@@ -63,6 +67,8 @@ class Services:
         return self.texts("sector-none") if code is None else code
 
     async def close(self) -> None:
+        if self.speech is not None:
+            self.speech.close(wait=False)
         await self.engine.dispose()
 
 
@@ -71,6 +77,7 @@ async def bootstrap(
     *,
     clock: Clock | None = None,
     classifier: SectorClassifier | None = None,
+    speech: SpeechRecognizer | None = None,
     migrate: bool = True,
 ) -> Services:
     """Open the database (applying migrations) and assemble the services."""
@@ -86,5 +93,6 @@ async def bootstrap(
         texts=get_texts(),
         sectors=load_sectors(),
         classifier=classifier,
+        speech=speech,
         tz=ZoneInfo(settings.timezone),
     )

@@ -5,18 +5,25 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from pydantic import ValidationError
 
 from core import services as core
-from core.errors import NotFound
+from core.errors import NotFound, UnknownSector
 from core.model import Appeal, AppealStatus
-from priemnaya.bootstrap import Services, bootstrap
+from priemnaya.bootstrap import SectorClassifier, Services, bootstrap
+from priemnaya.cli_classify import make_classify_group
+from priemnaya.cli_voice import transcribe, voice
 from priemnaya.settings import Settings
+
+if TYPE_CHECKING:
+    from voice.stt import SpeechRecognizer
 
 T = TypeVar("T")
 
@@ -50,16 +57,30 @@ def setup_logging(level: str) -> None:
 
 
 def with_services(
-    settings: Settings, work: Callable[[Services], Awaitable[T]], *, migrate: bool = True
+    settings: Settings,
+    work: Callable[[Services], Awaitable[T]],
+    *,
+    migrate: bool = True,
+    classifier: SectorClassifier | None = None,
+    speech: SpeechRecognizer | None = None,
 ) -> T:
     async def runner() -> T:
-        services = await bootstrap(settings, migrate=migrate)
+        services = await bootstrap(settings, migrate=migrate, classifier=classifier, speech=speech)
         try:
             return await work(services)
         finally:
             await services.close()
 
-    return asyncio.run(runner())
+    return run_async(runner())
+
+
+def run_async(main_coroutine: Awaitable[T]) -> T:
+    """Run on uvloop where it is installed (about 10 % more appeals/s), else on asyncio."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main_coroutine)  # type: ignore[arg-type]
+    return uvloop.run(main_coroutine)  # type: ignore[arg-type]
 
 
 @click.group()
@@ -77,7 +98,106 @@ def run() -> None:
         sys.exit(2)
     from bot.app import run_polling
 
-    with_services(settings, run_polling)
+    with_services(
+        settings,
+        run_polling,
+        classifier=open_classifier(settings),
+        speech=open_speech(settings),
+    )
+
+
+@main.command("voice-line")
+def voice_line() -> None:
+    """Answer phone calls from Asterisk (AudioSocket) and register what callers say."""
+    settings = load_settings()
+    setup_logging(settings.log_level)
+    if settings.vosk_model_path is None:
+        raise click.ClickException(
+            "VOSK_MODEL_PATH is not set: the voice line needs a speech model "
+            "(priemnaya voice download-model)"
+        )
+    prompts_dir = settings.voice_prompts_dir
+    if not any(prompts_dir.glob("*.wav")):
+        raise click.ClickException(
+            f"no voice prompts in {prompts_dir}: run `priemnaya voice render-prompts` first"
+        )
+    from aiohttp import web
+
+    from priemnaya.phone import make_registrar
+    from voice.phone_line import CallerDirectory, PhoneLine, Prompts, caller_api
+
+    speech = open_speech(settings)
+    assert speech is not None
+
+    async def serve(services: Services) -> None:
+        callers = CallerDirectory()
+        line = PhoneLine(
+            speech,
+            make_registrar(services),
+            Prompts.from_directory(prompts_dir),
+            callers=callers,
+        )
+        await line.start(settings.voice_line_host, settings.voice_line_port)
+        app = caller_api(callers)
+        line.websocket_routes(app)  # the same calls over WebSocket (FreeSWITCH audio fork)
+        api = web.AppRunner(app)
+        await api.setup()
+        await web.TCPSite(api, settings.voice_line_host, settings.voice_line_api_port).start()
+        click.echo(
+            f"voice line on {settings.voice_line_host}:{line.port} (AudioSocket); "
+            f"http://{settings.voice_line_host}:{settings.voice_line_api_port}: POST /calls "
+            "(caller numbers), GET /ws/<call uuid> (audio over WebSocket)"
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            await line.close()
+            await api.cleanup()
+
+    with_services(settings, serve, classifier=open_classifier(settings), speech=speech)
+
+
+def open_speech(settings: Settings) -> SpeechRecognizer | None:
+    """The Vosk recogniser for voice notes (None without VOSK_MODEL_PATH)."""
+    if settings.vosk_model_path is None:
+        logging.getLogger(__name__).info(
+            "VOSK_MODEL_PATH is not set: voice notes are kept as audio, not transcribed"
+        )
+        return None
+    from voice.stt import ModelLoadError, SpeechRecognizer
+
+    try:
+        return SpeechRecognizer(settings.vosk_model_path, max_workers=settings.voice_workers)
+    except (ModelLoadError, FileNotFoundError, OSError) as exc:
+        raise click.ClickException(
+            f"cannot load the Vosk model from {settings.vosk_model_path}: {exc}"
+        ) from exc
+
+
+def open_classifier(settings: Settings) -> SectorClassifier | None:
+    """The sector classifier `run` uses (None when switched off)."""
+    if not settings.classifier_enabled:
+        return None
+    from core.classification import load_classifier
+
+    started = time.perf_counter()
+    models = settings.var_dir / "models"
+    region_model = models / "classifier.joblib"
+    path = settings.classifier_model or (region_model if region_model.exists() else None)
+    try:
+        clf = load_classifier(path, cache_dir=models)
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(f"cannot load the sector classifier: {exc}") from exc
+    logging.getLogger(__name__).info(
+        "sector classifier ready in %.2f s (%s)",
+        time.perf_counter() - started,
+        path or "default model",
+    )
+    return clf
 
 
 @main.group()
@@ -199,6 +319,43 @@ def appeals_show(number: str, as_json: bool) -> None:
     click.echo("History:")
     for event in data["history"]:
         click.echo(f"  {event['at']}  {event['kind']:<16} {event['actor']:<9} {event['data']}")
+
+
+@appeals.command("set-sector")
+@click.argument("number")
+@click.argument("sector")
+def appeals_set_sector(number: str, sector: str) -> None:
+    """Re-assign an appeal to another sector (kept as a labeled example for retraining)."""
+    settings = load_settings()
+
+    async def work(services: Services) -> Appeal:
+        known = {s.code for s in services.sectors}
+        return await core.correct_sector(
+            services.uow, services.clock, number, sector, known_sectors=known
+        )
+
+    try:
+        appeal = with_services(settings, work)
+    except NotFound as exc:
+        raise click.ClickException(f"appeal {number} not found") from exc
+    except UnknownSector as exc:
+        raise click.ClickException(f"unknown sector {sector!r}") from exc
+    click.echo(f"{appeal.number}: sector {appeal.sector}")
+
+
+def stored_corrections() -> list[tuple[str, str]]:
+    """Sector corrections from the database, as (text, sector) training pairs."""
+    settings = load_settings()
+
+    async def work(services: Services) -> list[tuple[str, str]]:
+        return [(e.text, e.sector) for e in await core.labeled_examples(services.uow)]
+
+    return with_services(settings, work)
+
+
+main.add_command(make_classify_group(extra_examples=stored_corrections))
+main.add_command(voice)
+main.add_command(transcribe)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,29 @@ class Settings(BaseSettings):
     consent_version: str = "2026-01"
 
     # Delivery of notifications (outbox).
+    classifier_enabled: bool = Field(default=True, description="Guess the sector of appeals")
+    classifier_model: Path | None = Field(
+        default=None,
+        description="Model file from `priemnaya classify train` (default: var/models/"
+        "classifier.joblib if present, else the model built from the shipped corpus)",
+    )
+    classifier_threshold: float = Field(
+        default=0.55, ge=0.0, le=1.0, description="Below it the citizen picks the sector"
+    )
+    # Speech recognition of voice notes (Vosk); without a model voice notes are kept as audio.
+    vosk_model_path: Path | None = Field(
+        default=None, description="Directory of a Vosk model (`priemnaya voice download-model`)"
+    )
+    voice_max_seconds: float = Field(default=300.0, gt=0, description="Longest voice note")
+    voice_workers: int = Field(default=2, ge=1, description="Recognitions running at once")
+    voice_line_host: str = Field(default="127.0.0.1", description="AudioSocket listen address")
+    voice_line_port: int = Field(default=9092, ge=1, le=65535, description="AudioSocket port")
+    voice_line_api_port: int = Field(
+        default=9093, ge=1, le=65535, description="HTTP port where the dialplan announces callers"
+    )
+    voice_prompts_dir: Path = Field(
+        default=Path("var/prompts"), description="8 kHz WAV prompts (`voice render-prompts`)"
+    )
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
     polling_timeout: int = Field(default=25, ge=0, le=50)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.sqlite_inline import inline_connect
 
 
 def normalise_url(url: str) -> str:
@@ -37,7 +40,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA busy_timeout=3000")  # a wait blocks the loop (sqlite_inline)
     cursor.close()
 
 
@@ -45,6 +48,16 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = normalise_url(url)
     if is_sqlite(url):
         _ensure_sqlite_dir(url)
+        # SQLite has one writer at a time; several pooled connections would only meet in its
+        # busy handler (which sleeps up to 100 ms per round). One connection, shared in turn
+        # by the units of work, keeps writes serial and fast.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", 60)
+        if os.environ.get("PRIEMNAYA_SQLITE_THREAD") != "1":
+            connect_args = dict(kwargs.pop("connect_args", {}))
+            connect_args.setdefault("async_creator_fn", inline_connect)
+            kwargs["connect_args"] = connect_args
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

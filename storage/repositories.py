@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import Conflict
+from core.examples import ExampleSource, LabeledExample
 from core.model import (
     ActorKind,
     Appeal,
@@ -31,6 +32,7 @@ from storage.tables import (
     AttachmentRow,
     CitizenRow,
     CounterRow,
+    LabeledExampleRow,
     NotificationRow,
 )
 
@@ -77,6 +79,16 @@ class SqlCitizenRepository:
             raise Conflict("citizen exists") from exc
         citizen.id = row.id
         return citizen
+
+    async def get_by_phone(self, phone: str) -> Citizen | None:
+        row = (
+            await self.session.exec(
+                select(CitizenRow)
+                .where(CitizenRow.phone == phone, CitizenRow.consent_given_at.is_not(None))  # type: ignore[union-attr]
+                .order_by(CitizenRow.id)
+            )
+        ).first()
+        return _citizen(row[0]) if row else None
 
     async def save(self, citizen: Citizen) -> None:
         await self.session.exec(
@@ -162,6 +174,15 @@ class SqlAppealRepository:
             for r in rows
         ]
 
+    async def claim_by_phone(self, phone: str, citizen_id: int) -> int:
+        """Give the phone appeals of `phone` that have no citizen yet to `citizen_id`."""
+        result = await self.session.exec(
+            update(AppealRow)
+            .where(AppealRow.caller_phone == phone, AppealRow.citizen_id.is_(None))  # type: ignore[union-attr]
+            .values(citizen_id=citizen_id)
+        )
+        return int(result.rowcount or 0)
+
     async def count_for_citizen(self, citizen_id: int) -> int:
         result = await self.session.exec(
             select(func.count()).select_from(AppealRow).where(AppealRow.citizen_id == citizen_id)
@@ -186,9 +207,7 @@ class SqlAppealRepository:
         stmt = (
             insert(CounterRow)
             .values(name=name, value=1)
-            .on_conflict_do_update(
-                index_elements=["name"], set_={"value": CounterRow.value + 1}
-            )
+            .on_conflict_do_update(index_elements=["name"], set_={"value": CounterRow.value + 1})
             .returning(CounterRow.value)
         )
         result = await self.session.exec(stmt)
@@ -207,6 +226,7 @@ class SqlAppealRepository:
             longitude=appeal.location.longitude if appeal.location else None,
             address=appeal.location.address if appeal.location else None,
             idempotency_key=appeal.idempotency_key,
+            caller_phone=appeal.caller_phone,
             version=appeal.version,
             created_at=appeal.created_at,
             updated_at=appeal.updated_at,
@@ -288,6 +308,7 @@ def _appeal(
         sector=row.sector,
         sector_confidence=row.sector_confidence,
         location=location,
+        caller_phone=row.caller_phone,
         attachments=[
             Attachment(
                 kind=AttachmentKind(a.kind),
@@ -333,6 +354,8 @@ class SqlNotificationRepository:
             payload=notification.payload,
             created_at=notification.created_at,
             next_attempt_at=notification.created_at,
+            attempts=notification.attempts,
+            claimed_until=notification.claimed_until,
         )
         self.session.add(row)
         await self.session.flush()
@@ -385,6 +408,15 @@ class SqlNotificationRepository:
                     claimed.append(notification)
         return claimed
 
+    async def release_claims(self) -> int:
+        """Free every claim (at start-up: a crashed process may have left some)."""
+        result = await self.session.exec(
+            update(NotificationRow)
+            .where(NotificationRow.claimed_until.is_not(None))  # type: ignore[union-attr]
+            .values(claimed_until=None)
+        )
+        return int(result.rowcount or 0)
+
     async def mark_sent(self, notification_id: int, now: datetime) -> None:
         await self.session.exec(
             update(NotificationRow)
@@ -405,3 +437,38 @@ class SqlNotificationRepository:
                 gave_up=retry_at is None,
             )
         )
+
+
+class SqlLabeledExampleRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, example: LabeledExample) -> LabeledExample:
+        row = LabeledExampleRow(
+            text=example.text,
+            sector=example.sector,
+            predicted=example.predicted,
+            source=example.source.value,
+            appeal_id=example.appeal_id,
+            created_at=example.created_at,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        example.id = row.id
+        return example
+
+    async def all(self) -> list[LabeledExample]:
+        query = select(LabeledExampleRow).order_by(LabeledExampleRow.id)
+        rows = (await self.session.exec(query)).all()
+        return [
+            LabeledExample(
+                id=r.id,
+                text=r.text,
+                sector=r.sector,
+                predicted=r.predicted,
+                source=ExampleSource(r.source),
+                appeal_id=r.appeal_id,
+                created_at=r.created_at,
+            )
+            for (r,) in rows
+        ]

@@ -29,7 +29,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(
-        self, value: datetime | None, dialect: Dialect  # noqa: ARG002 (TypeDecorator API)
+        self,
+        value: datetime | None,
+        dialect: Dialect,  # noqa: ARG002 (TypeDecorator API)
     ) -> datetime | None:
         if value is None:
             return None
@@ -46,11 +48,13 @@ class CitizenRow(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=32, index=True)
     full_name: str | None = Field(default=None, max_length=256)
     consent_given_at: datetime | None = Field(
-        default=None, sa_type=UTCDateTime  # type: ignore[call-overload]
+        default=None,
+        sa_type=UTCDateTime,  # type: ignore[call-overload]
     )
     consent_version: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(
-        default_factory=utcnow, sa_type=UTCDateTime  # type: ignore[call-overload]
+        default_factory=utcnow,
+        sa_type=UTCDateTime,  # type: ignore[call-overload]
     )
 
 
@@ -70,9 +74,11 @@ class AppealRow(SQLModel, table=True):
     longitude: float | None = None
     address: str | None = Field(default=None, max_length=512)
     idempotency_key: str | None = Field(default=None, max_length=128)
+    caller_phone: str | None = Field(default=None, max_length=32, index=True)
     version: int = Field(default=1)
     created_at: datetime = Field(
-        sa_type=UTCDateTime, index=True  # type: ignore[call-overload]
+        sa_type=UTCDateTime,
+        index=True,  # type: ignore[call-overload]
     )
     updated_at: datetime = Field(sa_type=UTCDateTime)  # type: ignore[call-overload]
 
@@ -104,6 +110,20 @@ class AppealEventRow(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class LabeledExampleRow(SQLModel, table=True):
+    """A person's sector decision on an appeal text (training data for the classifier)."""
+
+    __tablename__ = "labeled_examples"
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    sector: str = Field(max_length=64, index=True)
+    predicted: str | None = Field(default=None, max_length=64)
+    source: str = Field(max_length=16)
+    appeal_id: int | None = Field(default=None, foreign_key="appeals.id", index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)  # type: ignore[call-overload]
+
+
 class CounterRow(SQLModel, table=True):
     """Named sequences (e.g. appeal numbers per year)."""
 
@@ -125,14 +145,18 @@ class NotificationRow(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(sa_type=UTCDateTime)  # type: ignore[call-overload]
     sent_at: datetime | None = Field(
-        default=None, sa_type=UTCDateTime, index=True  # type: ignore[call-overload]
+        default=None,
+        sa_type=UTCDateTime,
+        index=True,  # type: ignore[call-overload]
     )
     attempts: int = 0
     next_attempt_at: datetime | None = Field(
-        default=None, sa_type=UTCDateTime  # type: ignore[call-overload]
+        default=None,
+        sa_type=UTCDateTime,  # type: ignore[call-overload]
     )
     claimed_until: datetime | None = Field(
-        default=None, sa_type=UTCDateTime  # type: ignore[call-overload]
+        default=None,
+        sa_type=UTCDateTime,  # type: ignore[call-overload]
     )
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     gave_up: bool = False

@@ -13,6 +13,7 @@ from core.errors import Conflict
 from storage.repositories import (
     SqlAppealRepository,
     SqlCitizenRepository,
+    SqlLabeledExampleRepository,
     SqlNotificationRepository,
 )
 
@@ -27,6 +28,7 @@ class SqlUnitOfWork:
         self.citizens = SqlCitizenRepository(self.session)
         self.appeals = SqlAppealRepository(self.session)
         self.notifications = SqlNotificationRepository(self.session)
+        self.examples = SqlLabeledExampleRepository(self.session)
         return self
 
     async def __aexit__(
