@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import tempfile
 from pathlib import Path
@@ -9,9 +10,9 @@ from pathlib import Path
 from core import services as core
 from core.commands import SubmitAppeal
 from core.i18n import Texts
-from core.model import Channel
+from core.model import LOCAL_FILE_PREFIX, Attachment, AttachmentKind, Channel
 from priemnaya.bootstrap import Services
-from voice.audio import decode_file
+from voice.audio import decode_file, encode_pcm
 from voice.audiosocket import RATE
 from voice.phone_line import PROMPT_NAMES, CallResult, Register, write_wav
 
@@ -30,6 +31,9 @@ def make_registrar(services: Services) -> Register:
             predicted, reasons = guess.sector, tuple(guess.reasons[:5])
             if guess.confidence >= services.settings.classifier_threshold:
                 sector, confidence = guess.sector, guess.confidence
+        attachments = ()
+        if call.audio:
+            attachments = (await _keep_recording(call, services.settings.voice_recordings_dir),)
         submission = await core.submit_appeal(
             SubmitAppeal(
                 text=text,
@@ -41,6 +45,7 @@ def make_registrar(services: Services) -> Register:
                 sector_predicted=predicted,
                 sector_reasons=reasons,
                 caller_phone=call.caller,
+                attachments=attachments,
                 meta={
                     "call_id": str(call.call_id),
                     "seconds": round(call.seconds, 1),
@@ -54,6 +59,28 @@ def make_registrar(services: Services) -> Register:
         return submission.appeal.number
 
     return register
+
+
+async def _keep_recording(call: CallResult, directory: Path) -> Attachment:
+    """Save what the caller said as OGG/Opus (what Telegram plays as a voice note)."""
+    data = await asyncio.to_thread(encode_pcm, call.audio, RATE, codec_rate=RATE)
+    name = f"call-{call.call_id}.ogg"
+    await asyncio.to_thread(_write_atomically, directory / name, data)
+    return Attachment(
+        kind=AttachmentKind.AUDIO,
+        file_id=f"{LOCAL_FILE_PREFIX}{name}",
+        file_unique_id=f"call-{call.call_id}",
+        file_name=name,
+        mime_type="audio/ogg",
+        file_size=len(data),
+    )
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    partial.write_bytes(data)
+    partial.replace(path)
 
 
 def render_prompts(texts: Texts, directory: Path, espeak: str = "espeak-ng") -> list[Path]:

@@ -125,7 +125,7 @@ def pcm_rms(pcm: bytes) -> float:
     if samples.size == 0:
         return 0.0
     values = samples.astype(np.float64)
-    return float(np.sqrt(np.mean(values * values)))
+    return math.sqrt(float(values.dot(values)) / values.size)
 
 
 def pcm_dbfs(pcm: bytes) -> float:
@@ -278,3 +278,34 @@ def decode_telephony_pcm(
         raise AudioTooLong(seconds, max_seconds)
     pcm = resample_pcm(raw, source_rate, rate)
     return _check_result(pcm, rate, silence_dbfs, "the telephony audio")
+
+
+def encode_pcm(
+    pcm: bytes,
+    rate: int,
+    container: str = "ogg",
+    codec: str = "libopus",
+    *,
+    codec_rate: int | None = None,
+    layout: str = "mono",
+) -> bytes:
+    """Encode s16le mono PCM with PyAV into an in-memory file (default: OGG/Opus, what
+    Telegram plays as a voice note)."""
+    out_rate = codec_rate or rate
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format=container) as output:
+        stream = output.add_stream(codec, rate=out_rate, layout=layout)
+        sample_format = stream.codec_context.format.name
+        resampler = av.AudioResampler(format=sample_format, layout=layout, rate=out_rate)
+        frames = []
+        if pcm:
+            samples = np.frombuffer(pcm, dtype="<i2").reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
+            frame.sample_rate = rate
+            frames = [*resampler.resample(frame), *resampler.resample(None)]
+        for converted in frames:
+            for packet in stream.encode(converted):
+                output.mux(packet)
+        for packet in stream.encode(None):
+            output.mux(packet)
+    return buffer.getvalue()

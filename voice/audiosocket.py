@@ -55,28 +55,32 @@ async def read_frame(reader: asyncio.StreamReader, timeout: float) -> Frame:
     Raises ProtocolError for an unknown type, an oversized or malformed payload, or a peer
     that sends nothing (or only part of a frame) for `timeout` seconds.
     """
+    # One timer for the whole frame (cheaper than wait_for per read, and a half-sent frame
+    # cannot stretch the deadline).
+    stage = "header"
     try:
-        header = await asyncio.wait_for(reader.readexactly(HEADER.size), timeout)
+        async with asyncio.timeout(timeout):
+            header = await reader.readexactly(HEADER.size)
+            code, length = HEADER.unpack(header)
+            try:
+                kind = Kind(code)
+            except ValueError as exc:
+                raise ProtocolError(f"unknown frame type 0x{code:02x}") from exc
+            limit = _LIMITS.get(kind, 1024)
+            if length > limit:
+                raise ProtocolError(f"{kind.name} frame of {length} bytes (limit {limit})")
+            stage = "payload"
+            payload = await reader.readexactly(length) if length else b""
     except asyncio.IncompleteReadError as exc:
+        if stage == "payload":
+            raise ProtocolError("connection closed inside a frame") from exc
         if exc.partial:
             raise ProtocolError("connection closed inside a frame header") from exc
         return Frame(Kind.HANGUP)
     except TimeoutError as exc:
+        if stage == "payload":
+            raise ProtocolError(f"frame payload not completed in {timeout:g} s") from exc
         raise ProtocolError(f"no frame for {timeout:g} s") from exc
-    code, length = HEADER.unpack(header)
-    try:
-        kind = Kind(code)
-    except ValueError as exc:
-        raise ProtocolError(f"unknown frame type 0x{code:02x}") from exc
-    limit = _LIMITS.get(kind, 1024)
-    if length > limit:
-        raise ProtocolError(f"{kind.name} frame of {length} bytes (limit {limit})")
-    try:
-        payload = await asyncio.wait_for(reader.readexactly(length), timeout) if length else b""
-    except asyncio.IncompleteReadError as exc:
-        raise ProtocolError("connection closed inside a frame") from exc
-    except TimeoutError as exc:
-        raise ProtocolError(f"frame payload not completed in {timeout:g} s") from exc
     if kind is Kind.UUID and length != 16:
         raise ProtocolError(f"UUID frame of {length} bytes")
     if kind is Kind.AUDIO and length % 2:

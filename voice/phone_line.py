@@ -43,6 +43,7 @@ PROMPT_NAMES = (
     "greeting",
     "registered",
     "not-heard",
+    "failed",
     "goodbye",
     *(f"digit-{d}" for d in range(10)),
 )
@@ -58,6 +59,7 @@ class CallResult:
     seconds: float
     ended_by: str  # silence | dtmf | max-duration | hangup | protocol-error
     caller: str | None = None  # CALLERID, when the dialplan announced the call
+    audio: bytes = field(default=b"", repr=False)  # what the caller said: 8 kHz s16le mono
 
 
 #: Registers a call's appeal; returns its public number, or None when nothing was registered.
@@ -137,6 +139,7 @@ class LineSettings:
     pause_seconds: float = 2.0  # silence after speech that ends the turn
     speech_dbfs: float = -35.0  # a 20 ms frame louder than this is speech
     frame_timeout: float = 10.0  # a peer silent this long (no frames at all) is dropped
+    feed_seconds: float = 0.2  # audio handed to the recogniser in chunks this long
 
 
 class PhoneLine:
@@ -207,8 +210,13 @@ class PhoneLine:
         with contextlib.suppress(asyncio.CancelledError):
             await player
         number = None
+        failed = False
         if result.text:
-            number = await self.register(result)
+            try:
+                number = await self.register(result)
+            except Exception:  # the database is down, the disk is full…: tell the caller
+                log.exception("call %s: could not register what the caller said", call_id)
+                failed = True
         log.info(
             "call %s: %.1f s, ended by %s, registered %s",
             call_id,
@@ -218,7 +226,9 @@ class PhoneLine:
         )
         if result.ended_by in ("hangup", "protocol-error") or channel.closed:
             return
-        if number is None:
+        if failed:
+            await self._play(channel, ["failed"])
+        elif number is None:
             await self._play(channel, ["not-heard", "goodbye"])
         else:
             digits = [f"digit-{c}" for c in number if c.isdigit()]
@@ -229,6 +239,10 @@ class PhoneLine:
     async def _listen(self, channel: CallChannel, call_id: uuid.UUID) -> CallResult:
         s = self.settings
         stream = self.speech.open_stream(channel.rate)
+        # 20 ms frames are fed in batches: one worker hop and one resample per batch.
+        feed_bytes = 2 * int(channel.rate * s.feed_seconds)
+        pending = bytearray()
+        recording = bytearray()  # bounded by max_seconds: the turn ends there
         seconds = 0.0
         heard = False
         quiet = 0.0
@@ -254,7 +268,11 @@ class PhoneLine:
                 log.warning("call %s: a second UUID frame; closing it", call_id)
                 ended_by = "protocol-error"
                 break
-            await stream.accept(frame.payload)
+            pending += frame.payload
+            recording += frame.payload
+            if len(pending) >= feed_bytes:
+                await stream.accept(bytes(pending))
+                pending.clear()
             length = len(frame.payload) / 2 / channel.rate
             seconds += length
             if pcm_dbfs(frame.payload) > s.speech_dbfs:
@@ -267,6 +285,8 @@ class PhoneLine:
             if seconds >= s.max_seconds:
                 ended_by = "max-duration"
                 break
+        if pending:
+            await stream.accept(bytes(pending))
         transcript = await stream.finish()
         return CallResult(
             call_id,
@@ -275,6 +295,7 @@ class PhoneLine:
             seconds,
             ended_by,
             caller=self.callers.take(call_id),
+            audio=bytes(recording) if heard else b"",
         )
 
     async def _play(self, channel: CallChannel, names: list[str]) -> None:

@@ -13,11 +13,12 @@ import pytest
 
 from core import services as core
 from core.i18n import get_texts
-from core.model import Channel
+from core.model import LOCAL_FILE_PREFIX, AttachmentKind, Channel
 from priemnaya.bootstrap import Services, bootstrap
 from priemnaya.phone import make_registrar, render_prompts
 from priemnaya.settings import Settings
 from tests.voice.test_phone_line import PROMPTS, call, speech8k
+from voice.audio import decode_file
 from voice.audiosocket import RATE, Kind, audio_frames, encode_frame
 from voice.phone_line import (
     PROMPT_NAMES,
@@ -38,8 +39,10 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-async def services(test_db) -> AsyncIterator[Services]:
-    s = await bootstrap(Settings(database_url=test_db.url))
+async def services(test_db, tmp_path: Path) -> AsyncIterator[Services]:
+    s = await bootstrap(
+        Settings(database_url=test_db.url, voice_recordings_dir=tmp_path / "recordings")
+    )
     yield s
     await s.close()
 
@@ -57,7 +60,6 @@ async def test_call_is_registered_as_a_phone_appeal_once(services: Services, mod
         )
     finally:
         await line.close()
-        speech.close()
     appeals = await core.list_appeals(services.uow)
     (appeal,) = [a for a in appeals if a.channel is Channel.PHONE]
     assert heard[1:-1] == ["registered", *(f"digit-{c}" for c in appeal.number if c.isdigit())]
@@ -65,9 +67,35 @@ async def test_call_is_registered_as_a_phone_appeal_once(services: Services, mod
     assert stored.text == "один два один"
     assert stored.history[0].data["call_id"] == str(call_id)
     assert stored.history[0].data["ended_by"] == "dtmf"
+    # The recording is kept with the case, as OGG/Opus the official can play in Telegram.
+    (recording,) = stored.attachments
+    assert recording.kind is AttachmentKind.AUDIO and recording.mime_type == "audio/ogg"
+    assert recording.file_id == f"{LOCAL_FILE_PREFIX}call-{call_id}.ogg"
+    path = services.settings.voice_recordings_dir / recording.file_name
+    assert path.stat().st_size == recording.file_size
+    again_heard = await speech.transcribe_audio(decode_file(path))
+    assert again_heard.text == "один два один"
     # Asterisk retrying the same call (same UUID) does not make a second case.
     again = await register(CallResult(call_id, "один два один", [], 2.0, "dtmf"))
     assert again == appeal.number
+    speech.close()
+
+
+async def test_a_failed_registration_is_told_to_the_caller(model_dir: Path):
+    async def broken(result: CallResult) -> str:
+        raise ConnectionError("the database is down")
+
+    speech = SpeechRecognizer(model_dir, max_workers=1)
+    line = await PhoneLine(speech, broken, PROMPTS, LineSettings(pause_seconds=1.0)).start()
+    try:
+        heard = await call(
+            line.port, audio_frames(speech8k("два")) + [encode_frame(Kind.DTMF, b"#")]
+        )
+    finally:
+        await line.close()
+        speech.close()
+    assert heard[-1] == "failed"
+    assert "registered" not in heard
 
 
 def test_prompts_are_rendered_from_the_catalogue_at_8khz(tmp_path: Path):
