@@ -28,4 +28,5 @@ class SubmitAppeal:
     # written already claimed for this long (the background sender takes over if it fails).
     deliver_within: timedelta | None = None
     caller_phone: str | None = None  # the number a phone call came from (CALLERID)
+    municipality: str | None = None  # chosen by the citizen (a directory code)
     meta: dict[str, object] = field(default_factory=dict)

@@ -116,6 +116,11 @@ class Location:
     address: str | None = None
 
 
+#: `Attachment.file_id` of a file the service keeps itself (a phone call's recording): the rest
+#: is the file's name in the recordings directory. Any other file_id is Telegram's.
+LOCAL_FILE_PREFIX = "local:"
+
+
 @dataclass(frozen=True, slots=True)
 class Attachment:
     kind: AttachmentKind
@@ -167,6 +172,8 @@ class Appeal:
     history: list[HistoryEvent] = field(default_factory=list)
     idempotency_key: str | None = None
     caller_phone: str | None = None  # a phone call's number, to match a citizen's contact
+    municipality: str | None = None  # directory code
+    authority: str | None = None  # directory code of the responsible authority
     version: int = 1
     new_events: list[HistoryEvent] = field(default_factory=list, repr=False)
 
@@ -196,6 +203,22 @@ class Appeal:
         self.updated_at = at
         self.version += 1
         self.record(EventKind.SECTOR_SET, at, actor, sector=sector, previous=previous, **data)
+
+    def assign(
+        self,
+        authority: str | None,
+        municipality: str | None,
+        at: datetime,
+        actor: ActorKind,
+        **data: Any,
+    ) -> None:
+        """Hand the case to an authority (ROUTED), or to ЦУР triage when none is responsible."""
+        self.municipality = municipality
+        self.authority = authority
+        target = AppealStatus.ROUTED if authority else AppealStatus.TRIAGE
+        self.change_status(
+            target, at, actor, authority=authority, municipality=municipality, **data
+        )
 
     @property
     def is_open(self) -> bool:

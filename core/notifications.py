@@ -10,7 +10,13 @@ from typing import Any
 
 
 class NotificationKind(StrEnum):
-    APPEAL_REGISTERED = "appeal_registered"
+    APPEAL_REGISTERED = "appeal_registered"  # to the citizen: the case number
+    FORWARDED = "forwarded"  # to an authority's group: open the case's topic with its card
+    TRIAGE = "triage"  # to the ЦУР curators: a case nobody is responsible for yet
+
+
+#: `Notification.chat_id` of messages for the ЦУР curator group (its id is configuration).
+CURATORS_CHAT = 0
 
 
 @dataclass(slots=True)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from core.directory import Directory, ImportReport
 from core.examples import LabeledExample
 from core.model import Appeal, AppealStatus, Citizen
 from core.notifications import Notification
@@ -66,6 +67,11 @@ class NotificationRepository(Protocol):
     ) -> None: ...
 
 
+class DirectoryRepository(Protocol):
+    async def load(self) -> Directory: ...
+    async def replace(self, new: Directory) -> ImportReport: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: `async with uow:` … `await uow.commit()`; rolls back otherwise."""
 
@@ -73,6 +79,7 @@ class UnitOfWork(Protocol):
     appeals: AppealRepository
     notifications: NotificationRepository
     examples: LabeledExampleRepository
+    directory: DirectoryRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from core.clock import Clock
 from core.commands import SubmitAppeal
+from core.directory import Directory, ImportReport
 from core.errors import Conflict, ConsentRequired, NotFound, UnknownSector
 from core.examples import ExampleSource, LabeledExample
 from core.model import ActorKind, Appeal, AppealStatus, Citizen, EventKind
-from core.notifications import Notification, NotificationKind
+from core.notifications import CURATORS_CHAT, Notification, NotificationKind
 from core.numbering import counter_name, format_number
 from core.phones import normalise_phone
-from core.ports import AppealSummary, UnitOfWorkFactory
+from core.ports import AppealSummary, UnitOfWork, UnitOfWorkFactory
+from core.routing import Router
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +179,7 @@ async def _submit_once(
                     appeal_id=appeal.id,
                 )
             )
+        await _route(uow, appeal, now, cmd.municipality)
         notification = None
         if cmd.notify_chat_id is not None:
             claimed = cmd.deliver_within is not None
@@ -192,6 +196,42 @@ async def _submit_once(
             )
         await uow.commit()
         return Submission(appeal, created=True, notification=notification)
+
+
+async def _route(uow: UnitOfWork, appeal: Appeal, now: datetime, municipality: str | None) -> None:
+    """Hand a new case to the responsible authority, or to ЦУР triage; never drop it.
+
+    Without an imported directory routing is not configured and the case stays REGISTERED
+    (operators see it in `priemnaya appeals list`)."""
+    router = Router(await uow.directory.load())
+    if not router.configured:
+        return
+    decision = router.decide(appeal.sector, appeal.text, appeal.location, municipality)
+    place = decision.municipality
+    appeal.assign(
+        decision.authority.code if decision.authority else None,
+        place.code if place else None,
+        now,
+        ActorKind.SYSTEM,
+        municipality_source=decision.municipality_source,
+        evidence=decision.evidence,
+        reason=decision.triage.value if decision.triage else None,
+    )
+    await uow.appeals.save(appeal)
+    assert appeal.id is not None
+    if decision.authority is not None and decision.authority.chat_id is not None:
+        kind, chat = NotificationKind.FORWARDED, decision.authority.chat_id
+    else:
+        kind, chat = NotificationKind.TRIAGE, CURATORS_CHAT
+    await uow.notifications.add(
+        Notification(
+            kind=kind,
+            chat_id=chat,
+            created_at=now,
+            appeal_id=appeal.id,
+            payload={"number": appeal.number, "authority": appeal.authority},
+        )
+    )
 
 
 def _classifier_trace(cmd: SubmitAppeal) -> dict[str, Any]:
@@ -286,3 +326,16 @@ async def labeled_examples(uow_factory: UnitOfWorkFactory) -> list[LabeledExampl
     """Every stored correction, oldest first (training data for `classify train`)."""
     async with uow_factory() as uow:
         return await uow.examples.all()
+
+
+async def import_directory(uow_factory: UnitOfWorkFactory, directory: Directory) -> ImportReport:
+    """Replace the stored authority directory (idempotent: the same file changes nothing)."""
+    async with uow_factory() as uow:
+        report = await uow.directory.replace(directory)
+        await uow.commit()
+        return report
+
+
+async def load_directory(uow_factory: UnitOfWorkFactory) -> Directory:
+    async with uow_factory() as uow:
+        return await uow.directory.load()

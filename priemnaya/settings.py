@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     voice_prompts_dir: Path = Field(
         default=Path("var/prompts"), description="8 kHz WAV prompts (`voice render-prompts`)"
     )
+    voice_recordings_dir: Path = Field(
+        default=Path("var/recordings"), description="Where phone calls are kept (OGG/Opus)"
+    )
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
     polling_timeout: int = Field(default=25, ge=0, le=50)
 

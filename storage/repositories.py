@@ -227,6 +227,8 @@ class SqlAppealRepository:
             address=appeal.location.address if appeal.location else None,
             idempotency_key=appeal.idempotency_key,
             caller_phone=appeal.caller_phone,
+            municipality=appeal.municipality,
+            authority=appeal.authority,
             version=appeal.version,
             created_at=appeal.created_at,
             updated_at=appeal.updated_at,
@@ -266,6 +268,8 @@ class SqlAppealRepository:
                 status=appeal.status.value,
                 sector=appeal.sector,
                 sector_confidence=appeal.sector_confidence,
+                municipality=appeal.municipality,
+                authority=appeal.authority,
                 updated_at=appeal.updated_at,
                 version=appeal.version,
             )
@@ -309,6 +313,8 @@ def _appeal(
         sector_confidence=row.sector_confidence,
         location=location,
         caller_phone=row.caller_phone,
+        municipality=row.municipality,
+        authority=row.authority,
         attachments=[
             Attachment(
                 kind=AttachmentKind(a.kind),

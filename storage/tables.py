@@ -75,6 +75,8 @@ class AppealRow(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=512)
     idempotency_key: str | None = Field(default=None, max_length=128)
     caller_phone: str | None = Field(default=None, max_length=32, index=True)
+    municipality: str | None = Field(default=None, max_length=64, index=True)
+    authority: str | None = Field(default=None, max_length=64, index=True)
     version: int = Field(default=1)
     created_at: datetime = Field(
         sa_type=UTCDateTime,
@@ -160,3 +162,56 @@ class NotificationRow(SQLModel, table=True):
     )
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     gave_up: bool = False
+
+
+class MunicipalityRow(SQLModel, table=True):
+    """A municipality of the region (from the directory file)."""
+
+    __tablename__ = "municipalities"
+
+    code: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=256)
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    boundary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class AuthorityRow(SQLModel, table=True):
+    """A body that answers appeals; one Telegram supergroup with forum topics."""
+
+    __tablename__ = "authorities"
+
+    code: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=512)
+    kind: str = Field(max_length=16)
+    municipality: str | None = Field(default=None, max_length=64)
+    chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    active: bool = True
+
+
+class OfficialRow(SQLModel, table=True):
+    """An official registered for an authority (its «контактное должностное лицо»)."""
+
+    __tablename__ = "officials"
+    __table_args__ = (
+        UniqueConstraint("authority", "tg_user_id", name="uq_officials_authority_user"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    authority: str = Field(foreign_key="authorities.code", max_length=64, index=True)
+    tg_user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    role: str = Field(max_length=16)
+    full_name: str = Field(max_length=256)
+    position: str = Field(default="", max_length=256)
+    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=256)
+
+
+class RouteRow(SQLModel, table=True):
+    """Sector × municipality → authority; municipality NULL is the sector's region-wide route."""
+
+    __tablename__ = "routes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sector: str = Field(max_length=64, index=True)
+    municipality: str | None = Field(default=None, max_length=64)
+    authority: str = Field(foreign_key="authorities.code", max_length=64)

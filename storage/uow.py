@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import Conflict
+from storage.directory_repo import SqlDirectoryRepository
 from storage.repositories import (
     SqlAppealRepository,
     SqlCitizenRepository,
@@ -29,6 +30,7 @@ class SqlUnitOfWork:
         self.appeals = SqlAppealRepository(self.session)
         self.notifications = SqlNotificationRepository(self.session)
         self.examples = SqlLabeledExampleRepository(self.session)
+        self.directory = SqlDirectoryRepository(self.session)
         return self
 
     async def __aexit__(

@@ -72,7 +72,7 @@ _SKIP_POS = frozenset({"PREP", "CONJ", "PRCL", "INTJ", "NPRO", "NUMR", "PRED"})
 _morph: pymorphy3.MorphAnalyzer | None = None
 
 
-def _analyzer() -> pymorphy3.MorphAnalyzer:
+def analyzer() -> pymorphy3.MorphAnalyzer:
     global _morph
     if _morph is None:
         _morph = pymorphy3.MorphAnalyzer()
@@ -104,7 +104,7 @@ def _parse(word: str) -> tuple[str, bool]:
     """(lemma, is a content word) of one lower-case word."""
     if word in _SKIP_WORDS:
         return word, False
-    morph = _analyzer()
+    morph = analyzer()
     candidate = word
     if "ь" in word and not morph.word_is_known(word):
         # «подьезд», «обьявление»: a soft sign typed instead of the hard one.

@@ -1,0 +1,135 @@
+"""The authority directory in SQL: loaded whole (it is small), replaced whole on import."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.directory import (
+    Authority,
+    AuthorityKind,
+    Directory,
+    ImportReport,
+    Municipality,
+    Official,
+    OfficialRole,
+    Route,
+)
+from storage.tables import AuthorityRow, MunicipalityRow, OfficialRow, RouteRow
+
+
+class SqlDirectoryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def load(self) -> Directory:
+        municipalities = (await self.session.exec(select(MunicipalityRow))).scalars().all()
+        authorities = (await self.session.exec(select(AuthorityRow))).scalars().all()
+        officials = (await self.session.exec(select(OfficialRow))).scalars().all()
+        routes = (await self.session.exec(select(RouteRow))).scalars().all()
+        staff: dict[str, list[Official]] = {}
+        for o in sorted(officials, key=lambda o: o.id or 0):
+            staff.setdefault(o.authority, []).append(
+                Official(
+                    tg_user_id=o.tg_user_id,
+                    role=OfficialRole(o.role),
+                    full_name=o.full_name,
+                    position=o.position,
+                    phone=o.phone,
+                    email=o.email,
+                )
+            )
+        return Directory(
+            municipalities=tuple(
+                Municipality(m.code, m.name, tuple(m.aliases), m.boundary)
+                for m in sorted(municipalities, key=lambda m: m.name)
+            ),
+            authorities=tuple(
+                Authority(
+                    code=a.code,
+                    name=a.name,
+                    kind=AuthorityKind(a.kind),
+                    municipality=a.municipality,
+                    chat_id=a.chat_id,
+                    officials=tuple(staff.get(a.code, ())),
+                    active=a.active,
+                )
+                for a in sorted(authorities, key=lambda a: a.code)
+            ),
+            routes=tuple(
+                Route(r.sector, r.municipality, r.authority)
+                for r in sorted(routes, key=lambda r: r.id or 0)
+            ),
+        )
+
+    async def replace(self, new: Directory) -> ImportReport:
+        """Make the stored directory equal to `new`. Authorities missing from the file are
+        deactivated, not deleted: their appeals keep pointing at them."""
+        old = await self.load()
+        report = ImportReport()
+        old_m = {m.code: m for m in old.municipalities}
+        for m in new.municipalities:
+            row = MunicipalityRow(
+                code=m.code, name=m.name, aliases=list(m.aliases), boundary=m.boundary
+            )
+            if m.code not in old_m:
+                report.added.append(f"municipality {m.code}")
+            elif old_m[m.code] != m:
+                report.changed.append(f"municipality {m.code}")
+            await self.session.merge(row)
+        for code in old_m.keys() - {m.code for m in new.municipalities}:
+            report.changed.append(f"municipality {code} removed")
+            await self.session.exec(delete(MunicipalityRow).where(MunicipalityRow.code == code))
+        old_a = {a.code: a for a in old.authorities}
+        for a in new.authorities:
+            if a.code not in old_a:
+                report.added.append(f"authority {a.code}")
+            elif old_a[a.code] != a:
+                report.changed.append(f"authority {a.code}")
+            await self.session.merge(
+                AuthorityRow(
+                    code=a.code,
+                    name=a.name,
+                    kind=a.kind.value,
+                    municipality=a.municipality,
+                    chat_id=a.chat_id,
+                    active=True,
+                )
+            )
+        for code in old_a.keys() - {a.code for a in new.authorities}:
+            if old_a[code].active:
+                report.deactivated.append(f"authority {code}")
+                await self.session.merge(
+                    AuthorityRow(
+                        code=code,
+                        name=old_a[code].name,
+                        kind=old_a[code].kind.value,
+                        municipality=old_a[code].municipality,
+                        chat_id=old_a[code].chat_id,
+                        active=False,
+                    )
+                )
+        await self.session.flush()
+        await self.session.exec(delete(OfficialRow))
+        await self.session.exec(delete(RouteRow))
+        for a in new.authorities:
+            for o in a.officials:
+                self.session.add(
+                    OfficialRow(
+                        authority=a.code,
+                        tg_user_id=o.tg_user_id,
+                        role=o.role.value,
+                        full_name=o.full_name,
+                        position=o.position,
+                        phone=o.phone,
+                        email=o.email,
+                    )
+                )
+        for r in new.routes:
+            self.session.add(
+                RouteRow(sector=r.sector, municipality=r.municipality, authority=r.authority)
+            )
+        if set(old.routes) != set(new.routes):
+            report.changed.append("routing table")
+        await self.session.flush()
+        return report
