@@ -46,3 +46,14 @@ class MyCb(CallbackData, prefix="m"):
     action: MyAction
     appeal_id: int = 0
     page: int = 0
+
+
+class CaseAction(StrEnum):
+    TAKE = "t"
+
+
+class CaseCb(CallbackData, prefix="k"):
+    """A button on a case card in an authority's group."""
+
+    action: CaseAction
+    appeal_id: int

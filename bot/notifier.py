@@ -13,9 +13,11 @@ import logging
 from datetime import timedelta
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 
+from bot.desk import CaseDesk, Postpone
 from bot.keyboards import main_keyboard
+from core import casework
 from core.notifications import Notification, NotificationKind
 from priemnaya.bootstrap import Services
 
@@ -31,6 +33,7 @@ class NotificationSender:
         self.bot = bot
         self.services = services
         self._wakeup = asyncio.Event()
+        self.desk = CaseDesk(bot, services)
 
     def render(self, notification: Notification) -> str:
         texts = self.services.texts
@@ -67,11 +70,19 @@ class NotificationSender:
     async def _send(self, notification: Notification) -> bool:
         assert notification.id is not None
         try:
-            await self.bot.send_message(
-                notification.chat_id,
-                self.render(notification),
-                reply_markup=main_keyboard(self.services.texts),
+            if notification.kind is NotificationKind.APPEAL_REGISTERED:
+                await self._confirm(notification)
+            else:
+                await self.desk.deliver(notification)
+        except Postpone as exc:
+            await self._postpone(notification, exc.seconds, str(exc))
+            return False
+        except TelegramRetryAfter as exc:
+            log.warning(
+                "notification %s: flood control, retry in %s s", notification.id, exc.retry_after
             )
+            await self._postpone(notification, exc.retry_after, str(exc))
+            return False
         except (TelegramForbiddenError, TelegramBadRequest) as exc:
             log.warning("notification %s undeliverable: %s", notification.id, exc)
             await self._mark_failed(notification, str(exc), give_up=True)
@@ -85,11 +96,35 @@ class NotificationSender:
             await uow.commit()
         return True
 
+    async def _confirm(self, notification: Notification) -> None:
+        sent = await self.bot.send_message(
+            notification.chat_id,
+            self.render(notification),
+            reply_markup=main_keyboard(self.services.texts),
+        )
+        if notification.appeal_id is not None:  # a reply to the confirmation is a follow-up
+            with contextlib.suppress(Exception):
+                await casework.link_notice(
+                    self.services.uow,
+                    notification.appeal_id,
+                    notification.chat_id,
+                    sent.message_id,
+                )
+
+    async def _postpone(self, notification: Notification, seconds: float, why: str) -> None:
+        assert notification.id is not None
+        retry_at = self.services.clock.now() + timedelta(seconds=max(seconds, 0.5))
+        async with self.services.uow() as uow:
+            await uow.notifications.mark_failed(notification.id, why, retry_at)
+            await uow.commit()
+        self._schedule_wakeup(max(seconds, 0.5))
+
     async def _mark_failed(self, notification: Notification, error: str, *, give_up: bool) -> None:
         assert notification.id is not None
         retry_at = None
         if not give_up:
-            backoff = min(timedelta(seconds=5 * 2**notification.attempts), MAX_BACKOFF)
+            base = self.services.settings.outbox_retry_seconds
+            backoff = min(timedelta(seconds=base * 2**notification.attempts), MAX_BACKOFF)
             retry_at = self.services.clock.now() + backoff
         async with self.services.uow() as uow:
             await uow.notifications.mark_failed(notification.id, error, retry_at)
@@ -97,6 +132,11 @@ class NotificationSender:
 
     def wake(self) -> None:
         self._wakeup.set()
+
+    def _schedule_wakeup(self, seconds: float) -> None:
+        """Look at the outbox again when a postponed message is due (sooner than the poll)."""
+        with contextlib.suppress(RuntimeError):
+            asyncio.get_running_loop().call_later(seconds, self._wakeup.set)
 
     async def run(self) -> None:
         """Background loop: deliver what is due every few seconds (and at start-up).

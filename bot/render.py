@@ -113,7 +113,8 @@ def appeal_details(services: Services, appeal: Appeal) -> str:
                 lon=f"{appeal.location.longitude:.5f}",
             )
         )
-    visible = [e for e in appeal.history if e.kind is not EventKind.INTERNAL_NOTE]
+    hidden = {EventKind.INTERNAL_NOTE, EventKind.ACCESS_DENIED}  # officials' side only
+    visible = [e for e in appeal.history if e.kind not in hidden]
     lines += ["", t("appeal-history-title")]
     for event in visible[-HISTORY_LINES:]:
         lines.append(

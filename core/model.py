@@ -90,6 +90,7 @@ class EventKind(StrEnum):
     AUTHORITY_MESSAGE = "authority_message"
     INTERNAL_NOTE = "internal_note"
     NOTIFICATION_SENT = "notification_sent"
+    ACCESS_DENIED = "access_denied"  # someone who is not its official tried to act on the case
 
 
 class ActorKind(StrEnum):

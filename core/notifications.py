@@ -13,6 +13,9 @@ class NotificationKind(StrEnum):
     APPEAL_REGISTERED = "appeal_registered"  # to the citizen: the case number
     FORWARDED = "forwarded"  # to an authority's group: open the case's topic with its card
     TRIAGE = "triage"  # to the ЦУР curators: a case nobody is responsible for yet
+    RELAY_TO_CITIZEN = "relay_to_citizen"  # an official's message, copied to the citizen
+    RELAY_TO_GROUP = "relay_to_group"  # a citizen's follow-up, copied into the case's topic
+    CASE_NOTICE = "case_notice"  # to the citizen: the case moved (taken in work, …)
 
 
 #: `Notification.chat_id` of messages for the ЦУР curator group (its id is configuration).

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from core.desk import MessageLink, Topic
 from core.directory import Directory, ImportReport
 from core.examples import LabeledExample
 from core.model import Appeal, AppealStatus, Citizen
@@ -72,6 +73,19 @@ class DirectoryRepository(Protocol):
     async def replace(self, new: Directory) -> ImportReport: ...
 
 
+class TopicRepository(Protocol):
+    async def add(self, topic: Topic) -> Topic: ...
+    async def current(self, appeal_id: int) -> Topic | None: ...
+    async def by_thread(self, chat_id: int, thread_id: int) -> Topic | None: ...
+    async def set_card(self, topic_id: int, message_id: int) -> None: ...
+    async def close(self, topic_id: int) -> None: ...
+
+
+class LinkRepository(Protocol):
+    async def add(self, link: MessageLink) -> None: ...
+    async def by_citizen_message(self, chat_id: int, message_id: int) -> MessageLink | None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: `async with uow:` … `await uow.commit()`; rolls back otherwise."""
 
@@ -80,6 +94,8 @@ class UnitOfWork(Protocol):
     notifications: NotificationRepository
     examples: LabeledExampleRepository
     directory: DirectoryRepository
+    topics: TopicRepository
+    links: LinkRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

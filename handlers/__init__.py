@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers import draft_card, errors, fallback, intake, my_appeals, start, voice_notes
+from handlers import (
+    desk,
+    draft_card,
+    errors,
+    fallback,
+    followups,
+    intake,
+    my_appeals,
+    start,
+    voice_notes,
+)
 
 
 def get_routers() -> list[Router]:
@@ -15,8 +25,9 @@ def get_routers() -> list[Router]:
         start.router,
         my_appeals.router,
         draft_card.router,
+        followups.router,
         voice_notes.router,
         intake.router,
         fallback.router,
     )
-    return [errors.router, citizens, fallback.anywhere]
+    return [errors.router, desk.router, citizens, fallback.anywhere]

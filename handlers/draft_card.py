@@ -124,6 +124,7 @@ async def submit_pressed(
             )
     if submission.notification is not None:
         await sender.deliver_claimed(submission.notification)
+    sender.wake()  # the case may have been forwarded to an authority's group
 
 
 @router.callback_query(DraftCb.filter(F.action == DraftAction.CANCEL))

@@ -66,7 +66,13 @@ class Settings(BaseSettings):
     voice_recordings_dir: Path = Field(
         default=Path("var/recordings"), description="Where phone calls are kept (OGG/Opus)"
     )
+    curator_chat_id: int | None = Field(
+        default=None, description="The ЦУР curator group: cases nobody is responsible for"
+    )
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
+    outbox_retry_seconds: float = Field(
+        default=2.5, gt=0, description="First retry delay of a failed send (doubles each time)"
+    )
     polling_timeout: int = Field(default=25, ge=0, le=50)
 
     @field_validator("log_level", mode="before")

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -215,3 +224,37 @@ class RouteRow(SQLModel, table=True):
     sector: str = Field(max_length=64, index=True)
     municipality: str | None = Field(default=None, max_length=64)
     authority: str = Field(foreign_key="authorities.code", max_length=64)
+
+
+class AppealTopicRow(SQLModel, table=True):
+    """The forum topic of an appeal in its authority's group (a redirect opens a new one)."""
+
+    __tablename__ = "appeal_topics"
+    __table_args__ = (Index("ix_appeal_topics_chat_thread", "chat_id", "thread_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    appeal_id: int = Field(foreign_key="appeals.id", index=True)
+    authority: str = Field(max_length=64)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    thread_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    card_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    created_at: datetime = Field(sa_type=UTCDateTime)  # type: ignore[call-overload]
+    closed: bool = False
+
+
+class MessageLinkRow(SQLModel, table=True):
+    """A message relayed between a citizen's chat and a topic: replies and edits find their
+    counterpart through it."""
+
+    __tablename__ = "message_links"
+    __table_args__ = (
+        UniqueConstraint("citizen_chat_id", "citizen_message_id", name="uq_links_citizen"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    appeal_id: int = Field(foreign_key="appeals.id", index=True)
+    citizen_chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    citizen_message_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    group_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    group_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    direction: str = Field(max_length=16)  # to_citizen | to_group | notice

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import Conflict
+from storage.desk_repo import SqlLinkRepository, SqlTopicRepository
 from storage.directory_repo import SqlDirectoryRepository
 from storage.repositories import (
     SqlAppealRepository,
@@ -31,6 +32,8 @@ class SqlUnitOfWork:
         self.notifications = SqlNotificationRepository(self.session)
         self.examples = SqlLabeledExampleRepository(self.session)
         self.directory = SqlDirectoryRepository(self.session)
+        self.topics = SqlTopicRepository(self.session)
+        self.links = SqlLinkRepository(self.session)
         return self
 
     async def __aexit__(

@@ -173,6 +173,50 @@ event-citizen_message = ваше сообщение
 event-authority_message = ответ ведомства
 event-internal_note = служебная отметка
 event-notification_sent = уведомление отправлено
+event-access_denied = отказано в действии постороннему
 
 ## Ошибки
 error-generic = Что-то пошло не так на нашей стороне — мы уже разбираемся. Ваш черновик сохранён; попробуйте ещё раз через минуту.
+
+## Кабинет ведомства: тема обращения в группе ведомства
+case-topic-name = { $number } · { $sector }{ $place }
+case-card =
+    📨 <b>Обращение { $number }</b>
+    Сектор: { $sector }{ $confidence }
+    Муниципалитет: { $municipality }
+    Место: { $place }
+    Поступило: { $created } ({ $channel })
+    Статус: <b>{ $status }</b>
+    Исполнитель: { $executor }
+
+    { $text }
+case-card-confidence = {" "}(классификатор: { $percent } %; { $reasons })
+case-card-no-place = не указано
+case-card-no-municipality = не определён
+case-card-no-executor = не назначен
+case-card-attachments = Вложения: { $list }
+case-card-phone = Телефон заявителя: { $phone }
+case-card-unsure = Распознано неуверенно: { $words }
+case-card-help = Всё, что вы напишете в этой теме, получит заявитель. Сообщение, начинающееся с «!» (или /note), — внутренняя заметка, заявителю не отправляется.
+case-button-take = ✋ Взять в работу
+case-triage-card =
+    🧭 <b>Обращение { $number } требует распределения</b>
+    Причина: { $reason }
+    Сектор: { $sector }
+    Муниципалитет: { $municipality }
+
+    { $text }
+triage-reason-no_sector = сектор не определён
+triage-reason-no_route = для сектора и муниципалитета нет ответственного ведомства
+case-not-official = Действовать по обращению могут только зарегистрированные сотрудники ведомства, которому оно направлено. Попытка записана.
+case-taken-by = ✋ { $official } взял(а) обращение в работу.
+case-already-taken = Обращение уже в работе.
+case-is-closed = Обращение уже закрыто.
+case-no-citizen = Заявитель не пользуется ботом (обращение по телефону): ответ сохранён в истории, свяжитесь с ним по телефону.
+case-unknown-topic = Эта тема не связана ни с одним обращением.
+
+## Гражданину: ответы ведомства и ход обращения
+relay-answer-header = 💬 Ответ по обращению { $number }:
+notice-taken = 🛠 Ваше обращение { $number } взято в работу. Если хотите что-то добавить, ответьте на это сообщение.
+followup-sent = Передано исполнителю по обращению { $number }.
+followup-closed = Обращение { $number } уже закрыто, сообщение не передано. Если проблема осталась, подайте новое обращение.

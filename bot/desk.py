@@ -1,0 +1,341 @@
+"""Delivers the officials' side of the outbox: a forum topic with a card per case in the
+authority's group, messages relayed both ways (copyMessage keeps photos and documents),
+notices to citizens. Group sends are paced under Telegram's ~20/min per group; a deleted
+topic is recreated from the database; RetryAfter postpones, never drops."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from html import escape
+from pathlib import Path
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.callbacks import CaseAction, CaseCb
+from bot.pacing import GroupPacer
+from bot.render import fmt_date, status_name
+from core import casework
+from core import services as core
+from core.desk import LinkDirection, Topic
+from core.directory import Authority, Directory
+from core.model import LOCAL_FILE_PREFIX, Appeal, Attachment, AttachmentKind, EventKind
+from core.notifications import Notification, NotificationKind
+from priemnaya.bootstrap import Services
+
+log = logging.getLogger(__name__)
+
+TOPIC_NAME_CHARS = 128  # Telegram's limit for a topic name
+CARD_TEXT_CHARS = 2500
+
+
+class Postpone(Exception):  # noqa: N818 (a signal, not an error)
+    """Deliver this notification later (after `seconds`)."""
+
+    def __init__(self, seconds: float, why: str) -> None:
+        super().__init__(why)
+        self.seconds = seconds
+
+
+def thread_is_gone(exc: TelegramBadRequest) -> bool:
+    text = exc.message.lower()
+    return "thread not found" in text or "topic_deleted" in text or "topic was deleted" in text
+
+
+class CaseDesk:
+    def __init__(self, bot: Bot, services: Services, pacer: GroupPacer | None = None) -> None:
+        self.bot = bot
+        self.services = services
+        self.pacer = pacer or GroupPacer()
+
+    # -- dispatch ---------------------------------------------------------------------------
+
+    async def deliver(self, n: Notification) -> None:
+        """Raises Postpone, or Telegram errors for the sender to classify."""
+        if n.kind is NotificationKind.FORWARDED:
+            await self.forward(n)
+        elif n.kind is NotificationKind.TRIAGE:
+            await self.triage(n)
+        elif n.kind is NotificationKind.RELAY_TO_CITIZEN:
+            await self.relay_to_citizen(n)
+        elif n.kind is NotificationKind.RELAY_TO_GROUP:
+            await self.relay_to_group(n)
+        elif n.kind is NotificationKind.CASE_NOTICE:
+            await self.notice(n)
+        else:
+            raise ValueError(f"not a desk notification: {n.kind}")
+
+    def _pace(self, chat_id: int, count: int = 1) -> None:
+        wait = self.pacer.reserve(chat_id, time.monotonic(), count)
+        if wait > 0:
+            raise Postpone(wait, f"group {chat_id} is at its per-minute limit")
+
+    async def _case(self, n: Notification) -> tuple[Appeal, Directory]:
+        assert n.appeal_id is not None
+        async with self.services.uow() as uow:
+            appeal = await uow.appeals.get(n.appeal_id)
+            directory = await uow.directory.load()
+        if appeal is None:
+            raise ValueError(f"notification {n.id}: appeal {n.appeal_id} is gone")
+        return appeal, directory
+
+    # -- the case's topic -------------------------------------------------------------------
+
+    async def forward(self, n: Notification) -> None:
+        appeal, directory = await self._case(n)
+        authority = directory.authority(appeal.authority)
+        if authority is None or authority.chat_id is None:
+            log.warning("case %s: its authority has no group any more", appeal.number)
+            return
+        try:
+            await self.ensure_topic(appeal, authority, directory)
+        except TelegramBadRequest as exc:
+            if not thread_is_gone(exc):
+                raise
+            # created, then deleted before its card went in: open it again
+            topic = await casework.current_topic(self.services.uow, appeal.id or 0)
+            if topic is not None:
+                await casework.drop_topic(self.services.uow, topic.id or 0)
+            await self.ensure_topic(appeal, authority, directory)
+
+    async def ensure_topic(
+        self, appeal: Appeal, authority: Authority, directory: Directory
+    ) -> Topic:
+        """The case's open topic; created with its card and attachments when missing."""
+        assert appeal.id is not None and authority.chat_id is not None
+        topic = await casework.current_topic(self.services.uow, appeal.id)
+        if topic is not None and topic.authority != authority.code:
+            await casework.drop_topic(self.services.uow, topic.id or 0)
+            topic = None
+        if topic is None:
+            self._pace(authority.chat_id, 2 + len(appeal.attachments))
+            created = await self.bot.create_forum_topic(
+                authority.chat_id, self.topic_name(appeal, directory)
+            )
+            topic = await casework.record_topic(
+                self.services.uow,
+                self.services.clock,
+                appeal.id,
+                authority,
+                created.message_thread_id,
+            )
+        if topic.card_message_id is None:
+            card = await self.bot.send_message(
+                authority.chat_id,
+                self.card_text(appeal, directory),
+                message_thread_id=topic.thread_id,
+                reply_markup=self.card_markup(appeal),
+            )
+            assert topic.id is not None
+            await casework.set_card(self.services.uow, topic.id, card.message_id)
+            topic.card_message_id = card.message_id
+            with contextlib.suppress(TelegramBadRequest):  # pinning needs a right; optional
+                await self.bot.pin_chat_message(
+                    authority.chat_id, card.message_id, disable_notification=True
+                )
+            for attachment in appeal.attachments:
+                with contextlib.suppress(TelegramBadRequest, FileNotFoundError):
+                    await self._send_attachment(authority.chat_id, topic.thread_id, attachment)
+        return topic
+
+    async def _send_attachment(self, chat_id: int, thread_id: int, a: Attachment) -> None:
+        media: str | FSInputFile = a.file_id
+        if a.file_id.startswith(LOCAL_FILE_PREFIX):
+            name = Path(a.file_id.removeprefix(LOCAL_FILE_PREFIX)).name  # never a path
+            path = self.services.settings.voice_recordings_dir / name
+            if not path.exists():
+                raise FileNotFoundError(path)
+            media = FSInputFile(path, filename=a.file_name or name)
+        kw = {"message_thread_id": thread_id}
+        if a.kind is AttachmentKind.PHOTO:
+            await self.bot.send_photo(chat_id, media, **kw)
+        elif a.kind is AttachmentKind.VOICE or (
+            a.kind is AttachmentKind.AUDIO and a.mime_type == "audio/ogg"
+        ):
+            await self.bot.send_voice(chat_id, media, **kw)
+        elif a.kind is AttachmentKind.AUDIO:
+            await self.bot.send_audio(chat_id, media, **kw)
+        elif a.kind is AttachmentKind.VIDEO:
+            await self.bot.send_video(chat_id, media, **kw)
+        else:
+            await self.bot.send_document(chat_id, media, **kw)
+
+    def topic_name(self, appeal: Appeal, directory: Directory) -> str:
+        t = self.services.texts
+        place = ""
+        if appeal.location and appeal.location.address:
+            place = f" · {appeal.location.address}"
+        elif (m := directory.municipality(appeal.municipality)) is not None:
+            place = f" · {m.name}"
+        name = t(
+            "case-topic-name",
+            number=appeal.number,
+            sector=self.services.sector_title(appeal.sector),
+            place=place,
+        )
+        return name[:TOPIC_NAME_CHARS]
+
+    def card_text(self, appeal: Appeal, directory: Directory) -> str:
+        t, s = self.services.texts, self.services
+        confidence = ""
+        created = next((e for e in appeal.history if e.kind is EventKind.CREATED), None)
+        sector_event = next(
+            (e for e in reversed(appeal.history) if e.kind is EventKind.SECTOR_SET), None
+        )
+        if appeal.sector_confidence is not None and sector_event is not None:
+            reasons = ", ".join(sector_event.data.get("reasons") or []) or "—"
+            confidence = t(
+                "case-card-confidence",
+                percent=min(99, round(appeal.sector_confidence * 100)),
+                reasons=escape(reasons),
+            )
+        municipality = directory.municipality(appeal.municipality)
+        place = t("case-card-no-place")
+        if appeal.location is not None:
+            loc = appeal.location
+            place = f"{loc.latitude:.5f}, {loc.longitude:.5f}"
+            if loc.address:
+                place = f"{escape(loc.address)} ({place})"
+        executor = next(
+            (
+                e.data.get("official")
+                for e in reversed(appeal.history)
+                if e.kind is EventKind.STATUS_CHANGED and e.data.get("new") == "in_progress"
+            ),
+            None,
+        )
+        text = appeal.text[:CARD_TEXT_CHARS] + ("…" if len(appeal.text) > CARD_TEXT_CHARS else "")
+        lines = [
+            t(
+                "case-card",
+                number=appeal.number,
+                sector=escape(s.sector_title(appeal.sector)),
+                confidence=confidence,
+                municipality=escape(municipality.name)
+                if municipality
+                else t("case-card-no-municipality"),
+                place=place,
+                created=fmt_date(s, appeal.created_at),
+                channel=t(f"channel-{appeal.channel.value}"),
+                status=status_name(s, appeal.status.value),
+                executor=escape(executor) if executor else t("case-card-no-executor"),
+                text=escape(text),
+            )
+        ]
+        unsure = (created.data.get("unsure_words") if created else None) or []
+        if unsure:
+            lines.append(t("case-card-unsure", words=escape(", ".join(unsure[:20]))))
+        if appeal.caller_phone:
+            lines.append(t("case-card-phone", phone=appeal.caller_phone))
+        lines += ["", t("case-card-help")]
+        return "\n".join(lines)
+
+    def card_markup(self, appeal: Appeal) -> InlineKeyboardMarkup | None:
+        if not appeal.is_open or appeal.id is None:
+            return None
+        return InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=self.services.texts("case-button-take"),
+                        callback_data=CaseCb(action=CaseAction.TAKE, appeal_id=appeal.id).pack(),
+                    )
+                ]
+            ]
+        )
+
+    async def refresh_card(self, appeal: Appeal) -> None:
+        """Edit the card in place after the case moved (best effort: the history is truth)."""
+        assert appeal.id is not None
+        topic = await casework.current_topic(self.services.uow, appeal.id)
+        if topic is None or topic.card_message_id is None:
+            return
+        directory = await core.load_directory(self.services.uow)
+        with contextlib.suppress(TelegramBadRequest):
+            await self.bot.edit_message_text(
+                self.card_text(appeal, directory),
+                chat_id=topic.chat_id,
+                message_id=topic.card_message_id,
+                reply_markup=self.card_markup(appeal),
+            )
+
+    # -- triage -----------------------------------------------------------------------------
+
+    async def triage(self, n: Notification) -> None:
+        chat = self.services.settings.curator_chat_id
+        appeal, directory = await self._case(n)
+        if chat is None:
+            log.warning("case %s needs triage, but CURATOR_CHAT_ID is not set", appeal.number)
+            return
+        t = self.services.texts
+        reason = next(
+            (
+                e.data.get("reason")
+                for e in reversed(appeal.history)
+                if e.kind is EventKind.STATUS_CHANGED and e.data.get("new") == "triage"
+            ),
+            None,
+        )
+        municipality = directory.municipality(appeal.municipality)
+        self._pace(chat)
+        await self.bot.send_message(
+            chat,
+            t(
+                "case-triage-card",
+                number=appeal.number,
+                reason=t(f"triage-reason-{reason or 'no_route'}"),
+                sector=escape(self.services.sector_title(appeal.sector)),
+                municipality=escape(municipality.name)
+                if municipality
+                else t("case-card-no-municipality"),
+                text=escape(appeal.text[:CARD_TEXT_CHARS]),
+            ),
+        )
+
+    # -- relays -----------------------------------------------------------------------------
+
+    async def relay_to_citizen(self, n: Notification) -> None:
+        assert n.appeal_id is not None
+        header = await self.bot.send_message(
+            n.chat_id, self.services.texts("relay-answer-header", number=n.payload["number"])
+        )
+        copied = await self.bot.copy_message(
+            n.chat_id, n.payload["from_chat_id"], n.payload["message_id"]
+        )
+        for message_id in (header.message_id, copied.message_id):
+            await casework.link_notice(
+                self.services.uow, n.appeal_id, n.chat_id, message_id, LinkDirection.TO_CITIZEN
+            )
+
+    async def relay_to_group(self, n: Notification) -> None:
+        appeal, directory = await self._case(n)
+        authority = directory.authority(appeal.authority)
+        if authority is None or authority.chat_id is None:
+            return
+        for attempt in range(2):
+            topic = await self.ensure_topic(appeal, authority, directory)
+            self._pace(authority.chat_id)
+            try:
+                await self.bot.copy_message(
+                    authority.chat_id,
+                    n.payload["from_chat_id"],
+                    n.payload["message_id"],
+                    message_thread_id=topic.thread_id,
+                )
+                return
+            except TelegramBadRequest as exc:
+                if not thread_is_gone(exc) or attempt:
+                    raise
+                log.warning("case %s: its topic was deleted; opening a new one", appeal.number)
+                await casework.drop_topic(self.services.uow, topic.id or 0)
+
+    async def notice(self, n: Notification) -> None:
+        assert n.appeal_id is not None
+        sent: Message = await self.bot.send_message(
+            n.chat_id,
+            self.services.texts(f"notice-{n.payload['notice']}", number=n.payload["number"]),
+        )
+        await casework.link_notice(self.services.uow, n.appeal_id, n.chat_id, sent.message_id)

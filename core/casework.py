@@ -1,0 +1,253 @@
+"""Use cases of the officials' side: topics, relaying messages both ways, taking a case.
+
+Channels call these; every relay is an event in the history plus an outbox row, so a
+message accepted from an official or a citizen is never lost on a Telegram error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from core.clock import Clock
+from core.desk import LinkDirection, MessageLink, Topic, is_internal_note
+from core.directory import Authority, Official
+from core.model import ActorKind, Appeal, AppealStatus, EventKind
+from core.notifications import Notification, NotificationKind
+from core.ports import UnitOfWork, UnitOfWorkFactory
+
+
+class Outcome(StrEnum):
+    RELAYED = "relayed"
+    NOTE = "note"
+    NOT_OFFICIAL = "not_official"  # refused (and audited)
+    NO_CASE = "no_case"  # the topic belongs to no case
+    NO_CITIZEN = "no_citizen"  # e.g. a phone appeal of a caller unknown to the bot
+    DONE = "done"
+    ALREADY = "already"
+    CLOSED = "closed"  # the case is no longer open
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    outcome: Outcome
+    appeal: Appeal | None = None
+    official: Official | None = None
+
+
+async def record_topic(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    appeal_id: int,
+    authority: Authority,
+    thread_id: int,
+) -> Topic:
+    assert authority.chat_id is not None
+    async with uow_factory() as uow:
+        topic = await uow.topics.add(
+            Topic(appeal_id, authority.code, authority.chat_id, thread_id, clock.now())
+        )
+        await uow.commit()
+        return topic
+
+
+async def set_card(uow_factory: UnitOfWorkFactory, topic_id: int, message_id: int) -> None:
+    async with uow_factory() as uow:
+        await uow.topics.set_card(topic_id, message_id)
+        await uow.commit()
+
+
+async def drop_topic(uow_factory: UnitOfWorkFactory, topic_id: int) -> None:
+    async with uow_factory() as uow:
+        await uow.topics.close(topic_id)
+        await uow.commit()
+
+
+async def current_topic(uow_factory: UnitOfWorkFactory, appeal_id: int) -> Topic | None:
+    async with uow_factory() as uow:
+        return await uow.topics.current(appeal_id)
+
+
+async def _authorise(
+    uow: UnitOfWork, appeal: Appeal, chat_id: int, tg_user_id: int, clock: Clock, action: str
+) -> tuple[Authority | None, Official | None]:
+    directory = await uow.directory.load()
+    authority = directory.authority(appeal.authority)
+    official = None
+    if authority is not None and authority.chat_id == chat_id:
+        official = authority.official(tg_user_id)
+    if official is None:
+        appeal.record(
+            EventKind.ACCESS_DENIED,
+            clock.now(),
+            ActorKind.OFFICIAL,
+            tg_user_id=tg_user_id,
+            chat_id=chat_id,
+            action=action,
+        )
+        await uow.appeals.save(appeal)
+        await uow.commit()
+    return authority, official
+
+
+async def _citizen_chat(uow: UnitOfWork, appeal: Appeal) -> int | None:
+    if appeal.citizen_id is None:
+        return None
+    citizen = await uow.citizens.get(appeal.citizen_id)
+    return citizen.tg_user_id if citizen is not None else None
+
+
+async def official_message(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    *,
+    chat_id: int,
+    thread_id: int,
+    tg_user_id: int,
+    message_id: int,
+    text: str | None,
+) -> Result:
+    """An official wrote in a case's topic: relay it to the citizen, or keep it as a note."""
+    async with uow_factory() as uow:
+        topic = await uow.topics.by_thread(chat_id, thread_id)
+        appeal = await uow.appeals.get(topic.appeal_id) if topic else None
+        if appeal is None:
+            return Result(Outcome.NO_CASE)
+        _, official = await _authorise(uow, appeal, chat_id, tg_user_id, clock, "message")
+        if official is None:
+            return Result(Outcome.NOT_OFFICIAL, appeal)
+        now = clock.now()
+        who = {"tg_user_id": tg_user_id, "official": official.full_name}
+        if is_internal_note(text):
+            appeal.record(EventKind.INTERNAL_NOTE, now, ActorKind.OFFICIAL, text=text, **who)
+            await uow.appeals.save(appeal)
+            await uow.commit()
+            return Result(Outcome.NOTE, appeal, official)
+        citizen_chat = await _citizen_chat(uow, appeal)
+        appeal.record(
+            EventKind.AUTHORITY_MESSAGE,
+            now,
+            ActorKind.OFFICIAL,
+            text=text,
+            message_id=message_id,
+            relayed=citizen_chat is not None,
+            **who,
+        )
+        await uow.appeals.save(appeal)
+        if citizen_chat is None:
+            await uow.commit()
+            return Result(Outcome.NO_CITIZEN, appeal, official)
+        assert appeal.id is not None
+        await uow.notifications.add(
+            Notification(
+                kind=NotificationKind.RELAY_TO_CITIZEN,
+                chat_id=citizen_chat,
+                created_at=now,
+                appeal_id=appeal.id,
+                payload={
+                    "number": appeal.number,
+                    "from_chat_id": chat_id,
+                    "message_id": message_id,
+                },
+            )
+        )
+        await uow.commit()
+        return Result(Outcome.RELAYED, appeal, official)
+
+
+async def citizen_followup(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    *,
+    tg_user_id: int,
+    reply_to_message_id: int,
+    message_id: int,
+    text: str | None,
+) -> Result:
+    """A citizen replied to a bot message about a case: the reply goes to the case's topic."""
+    async with uow_factory() as uow:
+        link = await uow.links.by_citizen_message(tg_user_id, reply_to_message_id)
+        appeal = await uow.appeals.get(link.appeal_id) if link else None
+        if appeal is None or await _citizen_chat(uow, appeal) != tg_user_id:
+            return Result(Outcome.NO_CASE)
+        if not appeal.is_open:
+            return Result(Outcome.CLOSED, appeal)
+        now = clock.now()
+        appeal.record(
+            EventKind.CITIZEN_MESSAGE, now, ActorKind.CITIZEN, text=text, message_id=message_id
+        )
+        await uow.appeals.save(appeal)
+        assert appeal.id is not None
+        await uow.links.add(MessageLink(appeal.id, tg_user_id, message_id, LinkDirection.TO_GROUP))
+        directory = await uow.directory.load()
+        authority = directory.authority(appeal.authority)
+        if authority is None or authority.chat_id is None:
+            await uow.commit()  # kept in the history; a curator sees it with the case
+            return Result(Outcome.NO_CASE, appeal)
+        await uow.notifications.add(
+            Notification(
+                kind=NotificationKind.RELAY_TO_GROUP,
+                chat_id=authority.chat_id,
+                created_at=now,
+                appeal_id=appeal.id,
+                payload={
+                    "number": appeal.number,
+                    "from_chat_id": tg_user_id,
+                    "message_id": message_id,
+                },
+            )
+        )
+        await uow.commit()
+        return Result(Outcome.RELAYED, appeal)
+
+
+async def take_case(
+    uow_factory: UnitOfWorkFactory, clock: Clock, *, appeal_id: int, chat_id: int, tg_user_id: int
+) -> Result:
+    """«Взять в работу»: the official becomes the executor; the citizen is told."""
+    async with uow_factory() as uow:
+        appeal = await uow.appeals.get(appeal_id)
+        if appeal is None:
+            return Result(Outcome.NO_CASE)
+        _, official = await _authorise(uow, appeal, chat_id, tg_user_id, clock, "take")
+        if official is None:
+            return Result(Outcome.NOT_OFFICIAL, appeal)
+        if appeal.status is AppealStatus.IN_PROGRESS:
+            return Result(Outcome.ALREADY, appeal, official)
+        if not appeal.is_open:
+            return Result(Outcome.CLOSED, appeal, official)
+        now = clock.now()
+        appeal.change_status(
+            AppealStatus.IN_PROGRESS,
+            now,
+            ActorKind.OFFICIAL,
+            tg_user_id=tg_user_id,
+            official=official.full_name,
+        )
+        await uow.appeals.save(appeal)
+        citizen_chat = await _citizen_chat(uow, appeal)
+        if citizen_chat is not None:
+            assert appeal.id is not None
+            await uow.notifications.add(
+                Notification(
+                    kind=NotificationKind.CASE_NOTICE,
+                    chat_id=citizen_chat,
+                    created_at=now,
+                    appeal_id=appeal.id,
+                    payload={"number": appeal.number, "notice": "taken"},
+                )
+            )
+        await uow.commit()
+        return Result(Outcome.DONE, appeal, official)
+
+
+async def link_notice(
+    uow_factory: UnitOfWorkFactory,
+    appeal_id: int,
+    citizen_chat_id: int,
+    message_id: int,
+    direction: LinkDirection = LinkDirection.NOTICE,
+) -> None:
+    """Remember a bot message the citizen got about a case (a reply to it is a follow-up)."""
+    async with uow_factory() as uow:
+        await uow.links.add(MessageLink(appeal_id, citizen_chat_id, message_id, direction))
+        await uow.commit()
