@@ -65,6 +65,7 @@ class Draft:
     card_message_id: int | None = None
     seen_message_ids: list[int] = field(default_factory=list)
     album_ids: list[str] = field(default_factory=list)
+    unsure_words: list[str] = field(default_factory=list)  # from transcripts, for officials
 
     # -- composition -------------------------------------------------------------------------
     @property

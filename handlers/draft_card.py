@@ -101,7 +101,11 @@ async def submit_pressed(
             sector_reasons=tuple(draft.sector_reasons),
             notify_chat_id=query.from_user.id,
             deliver_within=CONFIRMATION_LEASE,
-            meta={"update_id": event_update.update_id},
+            meta={
+                "update_id": event_update.update_id,
+                # the official's card marks what the recogniser was unsure of
+                **({"unsure_words": draft.unsure_words} if draft.unsure_words else {}),
+            },
         ),
         services.uow,
         services.clock,

@@ -97,7 +97,8 @@ async def recording_received(
             await message.answer(t("voice-failed"))
             await _card(message, bot, services, state)
         return
-    if not await _keep(message, services, state, attachment, transcript.text or None):
+    unsure = [w.word for w in transcript.words if w.conf < UNSURE]
+    if not await _keep(message, services, state, attachment, transcript.text or None, unsure):
         return
     if transcript.is_empty:
         await message.answer(t("voice-no-speech"))
@@ -116,6 +117,7 @@ async def _keep(
     state: FSMContext,
     attachment: Attachment,
     text: str | None,
+    unsure: list[str] | None = None,
 ) -> bool:
     """Put the recording (and its transcript) into the draft; False when refused or repeated."""
     draft = await load_draft(state) or Draft()
@@ -128,6 +130,7 @@ async def _keep(
         return False
     if not added:
         return False
+    draft.unsure_words.extend(unsure or [])
     if text:
         classify_draft(services, draft)
     await save_draft(state, draft)

@@ -1,0 +1,67 @@
+"""The case card officials see in their topic, rendered from an appeal and the directory."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.desk import TOPIC_NAME_CHARS, CaseDesk
+from core.directory import load_directory
+from core.draft import Draft
+from core.model import ActorKind, Appeal, AppealStatus, Channel, EventKind, Location
+from core.sectors import load_sectors
+from priemnaya.bootstrap import bootstrap
+from priemnaya.settings import Settings
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "directory.example.yaml"
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def phone_appeal(text: str) -> Appeal:
+    appeal = Appeal(
+        id=7,
+        number="2026-000777",
+        citizen_id=None,
+        channel=Channel.PHONE,
+        status=AppealStatus.ROUTED,
+        text=text,
+        created_at=NOW,
+        updated_at=NOW,
+        sector="housing",
+        sector_confidence=0.8123,
+        location=Location(54.62, 39.7, "ул. Ленина, 5 <кв. 3>"),
+        caller_phone="+79101234567",
+        municipality="ryazan",
+        authority="ryazan-gkh",
+    )
+    appeal.record(EventKind.CREATED, NOW, ActorKind.CITIZEN, unsure_words=["канищево"])
+    appeal.record(EventKind.SECTOR_SET, NOW, ActorKind.SYSTEM, reasons=["крыша", "течь"])
+    return appeal
+
+
+async def test_card_shows_what_an_official_needs_escaped(test_db):
+    services = await bootstrap(Settings(database_url=test_db.url))
+    try:
+        desk = CaseDesk(bot=None, services=services)  # type: ignore[arg-type]
+        directory = load_directory(EXAMPLE, [s.code for s in load_sectors()])
+        appeal = phone_appeal("течёт <b>крыша</b> на канищево")
+        card = desk.card_text(appeal, directory)
+        assert "<b>Обращение 2026-000777</b>" in card
+        assert "Сектор: ЖКХ (классификатор: 81 %; крыша, течь)" in card
+        assert "Муниципалитет: Рязань" in card
+        assert "ул. Ленина, 5 &lt;кв. 3&gt; (54.62000, 39.70000)" in card
+        assert "течёт &lt;b&gt;крыша&lt;/b&gt;" in card  # citizens' text never becomes markup
+        assert "Распознано неуверенно: канищево" in card
+        assert "Телефон заявителя: +79101234567" in card
+        assert "Исполнитель: не назначен" in card
+
+        long = phone_appeal("x")
+        long.location = Location(54.6, 39.7, "очень длинный адрес " * 20)
+        assert len(desk.topic_name(long, directory)) == TOPIC_NAME_CHARS
+    finally:
+        await services.close()
+
+
+def test_transcript_doubts_survive_the_draft_storage():
+    draft = Draft(unsure_words=["канищево"])
+    assert Draft.from_dict(draft.to_dict()).unsure_words == ["канищево"]
