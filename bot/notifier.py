@@ -17,7 +17,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, Teleg
 
 from bot.desk import CaseDesk, Postpone
 from bot.keyboards import main_keyboard
-from core import casework
+from core.desk import LinkDirection, MessageLink
 from core.notifications import Notification, NotificationKind
 from priemnaya.bootstrap import Services
 
@@ -69,9 +69,10 @@ class NotificationSender:
 
     async def _send(self, notification: Notification) -> bool:
         assert notification.id is not None
+        confirmation: int | None = None
         try:
             if notification.kind is NotificationKind.APPEAL_REGISTERED:
-                await self._confirm(notification)
+                confirmation = await self._confirm(notification)
             else:
                 await self.desk.deliver(notification)
         except Postpone as exc:
@@ -93,23 +94,26 @@ class NotificationSender:
             return False
         async with self.services.uow() as uow:
             await uow.notifications.mark_sent(notification.id, self.services.clock.now())
+            if confirmation is not None and notification.appeal_id is not None:
+                # a reply to the confirmation is a follow-up about that case
+                await uow.links.add(
+                    MessageLink(
+                        notification.appeal_id,
+                        notification.chat_id,
+                        confirmation,
+                        LinkDirection.NOTICE,
+                    )
+                )
             await uow.commit()
         return True
 
-    async def _confirm(self, notification: Notification) -> None:
+    async def _confirm(self, notification: Notification) -> int:
         sent = await self.bot.send_message(
             notification.chat_id,
             self.render(notification),
             reply_markup=main_keyboard(self.services.texts),
         )
-        if notification.appeal_id is not None:  # a reply to the confirmation is a follow-up
-            with contextlib.suppress(Exception):
-                await casework.link_notice(
-                    self.services.uow,
-                    notification.appeal_id,
-                    notification.chat_id,
-                    sent.message_id,
-                )
+        return sent.message_id
 
     async def _postpone(self, notification: Notification, seconds: float, why: str) -> None:
         assert notification.id is not None

@@ -198,12 +198,21 @@ async def _submit_once(
         return Submission(appeal, created=True, notification=notification)
 
 
+_routers: list[Router] = []  # the last one: its place index is reused while the directory is
+
+
+def _router_for(directory: Directory) -> Router:
+    if not _routers or _routers[0].directory is not directory:
+        _routers[:] = [Router(directory)]
+    return _routers[0]
+
+
 async def _route(uow: UnitOfWork, appeal: Appeal, now: datetime, municipality: str | None) -> None:
     """Hand a new case to the responsible authority, or to ЦУР triage; never drop it.
 
     Without an imported directory routing is not configured and the case stays REGISTERED
     (operators see it in `priemnaya appeals list`)."""
-    router = Router(await uow.directory.load())
+    router = _router_for(await uow.directory.load())
     if not router.configured:
         return
     decision = router.decide(appeal.sector, appeal.text, appeal.location, municipality)

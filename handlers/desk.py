@@ -12,13 +12,27 @@ from core.casework import Outcome
 from priemnaya.bootstrap import Services
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == "supergroup", F.is_topic_message.is_(True))
-
-# Service messages (topic created, pinned, …) carry none of these.
-_CONTENT = F.text | F.photo | F.document | F.voice | F.audio | F.video | F.video_note | F.location
 
 
-@router.message(_CONTENT, F.from_user.is_bot.is_(False))
+# Filters are coroutines: aiogram runs plain callables and magic filters in a worker thread,
+# a round-trip every private message would pay for on its way past this router.
+async def in_case_topic(message: Message) -> bool:
+    """A person's content message in a forum topic (not a service message, not a bot)."""
+    return (
+        message.chat.type == "supergroup"
+        and bool(message.is_topic_message)
+        and message.from_user is not None
+        and not message.from_user.is_bot
+        and message.content_type in _CONTENT
+    )
+
+
+_CONTENT = frozenset(
+    {"text", "photo", "document", "voice", "audio", "video", "video_note", "location"}
+)
+
+
+@router.message(in_case_topic)
 async def official_wrote(message: Message, services: Services, sender: NotificationSender) -> None:
     assert message.from_user is not None and message.message_thread_id is not None
     result = await casework.official_message(

@@ -18,7 +18,7 @@ from bot.notifier import NotificationSender
 from core import services as core
 from core.commands import SubmitAppeal
 from core.draft import Draft, DraftRejected
-from core.model import Channel, Citizen
+from core.model import AppealStatus, Channel, Citizen
 from handlers.drafts import drop_draft, load_draft, refresh_card, save_draft
 from handlers.intake import AppealForm, explain
 from priemnaya.bootstrap import Services
@@ -128,7 +128,8 @@ async def submit_pressed(
             )
     if submission.notification is not None:
         await sender.deliver_claimed(submission.notification)
-    sender.wake()  # the case may have been forwarded to an authority's group
+    if submission.appeal.status is not AppealStatus.REGISTERED:
+        sender.wake()  # routed or sent to triage: its group message is waiting in the outbox
 
 
 @router.callback_query(DraftCb.filter(F.action == DraftAction.CANCEL))

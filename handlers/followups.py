@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.types import Message
 
@@ -21,7 +21,13 @@ LINK_RETRY_SECONDS = 0.25
 FRESH = timedelta(seconds=10)
 
 
-@router.message(F.reply_to_message.from_user.is_bot.is_(True))
+async def replies_to_the_bot(message: Message) -> bool:
+    """A coroutine filter (a magic filter would cost a worker-thread hop per message)."""
+    replied = message.reply_to_message
+    return replied is not None and replied.from_user is not None and replied.from_user.is_bot
+
+
+@router.message(replies_to_the_bot)
 async def reply_about_a_case(
     message: Message, services: Services, sender: NotificationSender
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,14 +17,39 @@ from core.directory import (
     OfficialRole,
     Route,
 )
-from storage.tables import AuthorityRow, MunicipalityRow, OfficialRow, RouteRow
+from storage.tables import AuthorityRow, CounterRow, MunicipalityRow, OfficialRow, RouteRow
+
+VERSION_COUNTER = "directory-version"
+# Loaded directories by database, with the version they were read at: routing a new appeal
+# then costs one SELECT, and the core can reuse its place index for the same object.
+_cache: dict[str, tuple[int, Directory]] = {}
+
+
+def _new_version() -> int:
+    return secrets.randbelow(2**31 - 2) + 1
 
 
 class SqlDirectoryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    def _key(self) -> str:
+        return str(self.session.bind.url) if self.session.bind is not None else ""
+
+    async def _version(self) -> int:
+        row = await self.session.get(CounterRow, VERSION_COUNTER)
+        return row.value if row is not None else 0
+
     async def load(self) -> Directory:
+        version = await self._version()
+        cached = _cache.get(self._key())
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        directory = await self._read()
+        _cache[self._key()] = (version, directory)
+        return directory
+
+    async def _read(self) -> Directory:
         municipalities = (await self.session.exec(select(MunicipalityRow))).scalars().all()
         authorities = (await self.session.exec(select(AuthorityRow))).scalars().all()
         officials = (await self.session.exec(select(OfficialRow))).scalars().all()
@@ -65,7 +92,7 @@ class SqlDirectoryRepository:
     async def replace(self, new: Directory) -> ImportReport:
         """Make the stored directory equal to `new`. Authorities missing from the file are
         deactivated, not deleted: their appeals keep pointing at them."""
-        old = await self.load()
+        old = await self._read()
         report = ImportReport()
         old_m = {m.code: m for m in old.municipalities}
         for m in new.municipalities:
@@ -131,5 +158,11 @@ class SqlDirectoryRepository:
             )
         if set(old.routes) != set(new.routes):
             report.changed.append("routing table")
+        # A random version, not a count: a restored or recreated database never reuses one.
+        counter = await self.session.get(CounterRow, VERSION_COUNTER)
+        if counter is None:
+            self.session.add(CounterRow(name=VERSION_COUNTER, value=_new_version()))
+        elif not report.unchanged:
+            counter.value = _new_version()
         await self.session.flush()
         return report
