@@ -50,6 +50,14 @@ class MyCb(CallbackData, prefix="m"):
 
 class CaseAction(StrEnum):
     TAKE = "t"
+    ASK = "q"  # ask the citizen for details
+    CLOSE = "c"  # the close menu
+    CLOSE_AS = "ca"  # arg: a Resolution
+    EXTEND = "e"  # the extension menu
+    EXTEND_BY = "eb"  # arg: days
+    REDIRECT = "r"  # the list of authorities
+    REDIRECT_TO = "rt"  # arg: the authority's code
+    BACK = "b"  # the card's main buttons again
 
 
 class CaseCb(CallbackData, prefix="k"):
@@ -57,3 +65,18 @@ class CaseCb(CallbackData, prefix="k"):
 
     action: CaseAction
     appeal_id: int
+    arg: str = ""
+
+
+class FeedbackCb(CallbackData, prefix="f"):
+    """The citizen's verdict on a closed case (a Verdict value)."""
+
+    appeal_id: int
+    verdict: str
+
+
+class RateCb(CallbackData, prefix="r"):
+    """The citizen's rating of the answer, 1–5."""
+
+    appeal_id: int
+    stars: int

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from datetime import datetime
 from html import escape
 from pathlib import Path
 
@@ -15,14 +16,23 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.callbacks import CaseAction, CaseCb
+from bot.callbacks import CaseAction, CaseCb, FeedbackCb
 from bot.pacing import GroupPacer
-from bot.render import fmt_date, status_name
+from bot.render import fmt_date, fmt_deadline, status_name
 from core import casework
 from core import services as core
 from core.desk import LinkDirection, Topic
 from core.directory import Authority, Directory
-from core.model import LOCAL_FILE_PREFIX, Appeal, Attachment, AttachmentKind, EventKind
+from core.model import (
+    LOCAL_FILE_PREFIX,
+    Appeal,
+    AppealStatus,
+    Attachment,
+    AttachmentKind,
+    EventKind,
+    Resolution,
+    Verdict,
+)
 from core.notifications import Notification, NotificationKind
 from priemnaya.bootstrap import Services
 
@@ -65,6 +75,16 @@ class CaseDesk:
             await self.relay_to_group(n)
         elif n.kind is NotificationKind.CASE_NOTICE:
             await self.notice(n)
+        elif n.kind is NotificationKind.INFO_REQUEST:
+            await self.info_request(n)
+        elif n.kind is NotificationKind.RESULT:
+            await self.result(n)
+        elif n.kind is NotificationKind.GROUP_NOTICE:
+            await self.group_notice(n)
+        elif n.kind is NotificationKind.DEADLINE_REMINDER:
+            await self.reminder(n)
+        elif n.kind is NotificationKind.OVERDUE_ALERT:
+            await self.overdue(n)
         else:
             raise ValueError(f"not a desk notification: {n.kind}")
 
@@ -225,6 +245,7 @@ class CaseDesk:
                 text=escape(text),
             )
         ]
+        lines += self._deadline_lines(appeal)
         unsure = (created.data.get("unsure_words") if created else None) or []
         if unsure:
             lines.append(t("case-card-unsure", words=escape(", ".join(unsure[:20]))))
@@ -233,18 +254,85 @@ class CaseDesk:
         lines += ["", t("case-card-help")]
         return "\n".join(lines)
 
+    def _deadline_lines(self, appeal: Appeal) -> list[str]:
+        t, s = self.services.texts, self.services
+        if appeal.due_at is None or appeal.law_due_at is None:
+            return []
+        if appeal.is_open:
+            days = s.deadlines.working_days_left(appeal.due_at, s.clock.now())
+            left = t("case-card-left", days=days) if days > 0 else t("case-card-overdue")
+        else:
+            left = status_name(s, appeal.status.value)
+        lines = [t("case-card-deadline", date=fmt_deadline(s, appeal.due_at), left=left)]
+        if appeal.law_due_at != appeal.due_at:
+            lines.append(t("case-card-law", date=fmt_deadline(s, appeal.law_due_at)))
+        if appeal.extensions:
+            lines.append(t("case-card-extended"))
+        return lines
+
+    def _button(
+        self, text: str, appeal: Appeal, action: CaseAction, arg: str = ""
+    ) -> InlineKeyboardButton:
+        assert appeal.id is not None
+        return InlineKeyboardButton(
+            text=text, callback_data=CaseCb(action=action, appeal_id=appeal.id, arg=arg).pack()
+        )
+
     def card_markup(self, appeal: Appeal) -> InlineKeyboardMarkup | None:
+        """The card's main buttons, by the case's state (none once it is closed)."""
         if not appeal.is_open or appeal.id is None:
             return None
+        t, b = self.services.texts, self._button
+        rows: list[list[InlineKeyboardButton]] = []
+        if appeal.status is not AppealStatus.IN_PROGRESS:
+            rows.append([b(t("case-button-take"), appeal, CaseAction.TAKE)])
+        rows.append(
+            [
+                b(t("case-button-ask"), appeal, CaseAction.ASK),
+                b(t("case-button-redirect"), appeal, CaseAction.REDIRECT),
+            ]
+        )
+        last = [b(t("case-button-close"), appeal, CaseAction.CLOSE)]
+        if appeal.extensions < self.services.deadlines.extensions_allowed:
+            last.insert(0, b(t("case-button-extend"), appeal, CaseAction.EXTEND))
+        rows.append(last)
+        return InlineKeyboardMarkup(inline_keyboard=rows)
+
+    def close_markup(self, appeal: Appeal) -> InlineKeyboardMarkup:
+        t, b = self.services.texts, self._button
+        return InlineKeyboardMarkup(
+            inline_keyboard=[
+                [b(t(f"case-close-{r.value}"), appeal, CaseAction.CLOSE_AS, r.value)]
+                for r in Resolution
+            ]
+            + [[b(t("case-button-back"), appeal, CaseAction.BACK)]]
+        )
+
+    def extend_markup(self, appeal: Appeal) -> InlineKeyboardMarkup:
+        t, b = self.services.texts, self._button
+        most = self.services.deadlines.extension_max_days
+        options = sorted({d for d in (7, 14, most) if d <= most})
         return InlineKeyboardMarkup(
             inline_keyboard=[
                 [
-                    InlineKeyboardButton(
-                        text=self.services.texts("case-button-take"),
-                        callback_data=CaseCb(action=CaseAction.TAKE, appeal_id=appeal.id).pack(),
-                    )
-                ]
+                    b(t("case-extend-by", days=d), appeal, CaseAction.EXTEND_BY, str(d))
+                    for d in options
+                ],
+                [b(t("case-button-back"), appeal, CaseAction.BACK)],
             ]
+        )
+
+    def redirect_markup(self, appeal: Appeal, directory: Directory) -> InlineKeyboardMarkup:
+        t, b = self.services.texts, self._button
+        targets = [
+            a
+            for a in directory.authorities
+            if a.chat_id is not None and a.code != appeal.authority
+        ]
+        targets.sort(key=lambda a: (a.municipality != appeal.municipality, a.name))
+        rows = [[b(a.name[:60], appeal, CaseAction.REDIRECT_TO, a.code)] for a in targets[:40]]
+        return InlineKeyboardMarkup(
+            inline_keyboard=rows + [[b(t("case-button-back"), appeal, CaseAction.BACK)]]
         )
 
     async def refresh_card(self, appeal: Appeal) -> None:
@@ -325,6 +413,8 @@ class CaseDesk:
                     n.payload["message_id"],
                     message_thread_id=topic.thread_id,
                 )
+                if n.payload.get("refresh_card"):  # the citizen answered a question
+                    await self.refresh_card(appeal)
                 return
             except TelegramBadRequest as exc:
                 if not thread_is_gone(exc) or attempt:
@@ -334,8 +424,177 @@ class CaseDesk:
 
     async def notice(self, n: Notification) -> None:
         assert n.appeal_id is not None
+        extra = {}
+        if "due_at" in n.payload:
+            extra["date"] = fmt_deadline(
+                self.services, datetime.fromisoformat(n.payload["due_at"])
+            )
+        if "authority" in n.payload:
+            extra["authority"] = escape(n.payload["authority"] or "")
         sent: Message = await self.bot.send_message(
             n.chat_id,
-            self.services.texts(f"notice-{n.payload['notice']}", number=n.payload["number"]),
+            self.services.texts(
+                f"notice-{n.payload['notice']}", number=n.payload["number"], **extra
+            ),
         )
         await casework.link_notice(self.services.uow, n.appeal_id, n.chat_id, sent.message_id)
+
+    async def info_request(self, n: Notification) -> None:
+        """The authority's question, copied to the citizen under a header; a reply to either
+        message goes back to the case's topic."""
+        assert n.appeal_id is not None
+        header = await self.bot.send_message(
+            n.chat_id, self.services.texts("info-request-header", number=n.payload["number"])
+        )
+        copied = await self.bot.copy_message(
+            n.chat_id, n.payload["from_chat_id"], n.payload["message_id"]
+        )
+        for message_id in (header.message_id, copied.message_id):
+            await casework.link_notice(self.services.uow, n.appeal_id, n.chat_id, message_id)
+
+    async def result(self, n: Notification) -> None:
+        """The case is closed: the citizen hears how and says whether it was solved."""
+        assert n.appeal_id is not None
+        t = self.services.texts
+        resolution = Resolution(n.payload["resolution"])
+        markup = None
+        if resolution is not Resolution.DUPLICATE:
+            markup = InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [
+                        InlineKeyboardButton(
+                            text=t(f"verdict-{v.value}"),
+                            callback_data=FeedbackCb(
+                                appeal_id=n.appeal_id, verdict=v.value
+                            ).pack(),
+                        )
+                        for v in Verdict
+                    ]
+                ]
+            )
+        sent = await self.bot.send_message(
+            n.chat_id,
+            t(
+                f"result-{resolution.value}",
+                number=n.payload["number"],
+                original=n.payload.get("duplicate_of", ""),
+            ),
+            reply_markup=markup,
+        )
+        await casework.link_notice(self.services.uow, n.appeal_id, n.chat_id, sent.message_id)
+
+    # -- messages into a case's topic: notices and deadline reminders ----------------------
+
+    def _mentions(self, authority: Authority) -> str:
+        return ", ".join(
+            f'<a href="tg://user?id={o.tg_user_id}">{escape(o.full_name)}</a>'
+            for o in authority.heads
+        )
+
+    async def _say_in_topic(
+        self, appeal: Appeal, authority: Authority, directory: Directory, text: str
+    ) -> None:
+        assert authority.chat_id is not None
+        for attempt in range(2):
+            topic = await self.ensure_topic(appeal, authority, directory)
+            self._pace(authority.chat_id)
+            try:
+                await self.bot.send_message(
+                    authority.chat_id, text, message_thread_id=topic.thread_id
+                )
+                return
+            except TelegramBadRequest as exc:
+                if not thread_is_gone(exc) or attempt:
+                    raise
+                await casework.drop_topic(self.services.uow, topic.id or 0)
+
+    async def group_notice(self, n: Notification) -> None:
+        t = self.services.texts
+        number, notice = n.payload["number"], n.payload["notice"]
+        if notice == "redirected":  # into the old topic, which is closed after it
+            thread = n.payload["thread_id"]
+            self._pace(n.chat_id)
+            with contextlib.suppress(TelegramBadRequest):  # a deleted old topic: nothing to say
+                await self.bot.send_message(
+                    n.chat_id,
+                    t(
+                        "group-redirected",
+                        number=number,
+                        authority=escape(n.payload["target_name"]),
+                        reason=escape(n.payload["reason"]),
+                    ),
+                    message_thread_id=thread,
+                )
+                await self.bot.close_forum_topic(n.chat_id, thread)
+            return
+        appeal, directory = await self._case(n)
+        authority = directory.authority(appeal.authority)
+        if authority is None or authority.chat_id != n.chat_id:
+            return  # the case has moved on since
+        heads = self._mentions(authority) if n.payload.get("mention_heads") else ""
+        await self._say_in_topic(
+            appeal, authority, directory, t(f"group-{notice}", number=number, heads=heads or "—")
+        )
+        await self.refresh_card(appeal)
+
+    def _timer_is_live(self, n: Notification, appeal: Appeal) -> bool:
+        """A timer written for the case as it was: dropped once the case closed, its
+        deadline moved or it went to another authority (a newer timer took over)."""
+        return (
+            appeal.is_open
+            and appeal.due_at is not None
+            and appeal.due_at.isoformat() == n.payload.get("due_at")
+        )
+
+    async def reminder(self, n: Notification) -> None:
+        appeal, directory = await self._case(n)
+        authority = directory.authority(appeal.authority)
+        if (
+            not self._timer_is_live(n, appeal)
+            or authority is None
+            or authority.chat_id != n.chat_id
+        ):
+            return
+        assert appeal.due_at is not None
+        s, t = self.services, self.services.texts
+        stage = int(n.payload["stage"])
+        date = fmt_deadline(s, appeal.due_at)
+        if stage >= 100:
+            text = t(
+                "reminder-due",
+                number=appeal.number,
+                date=date,
+                heads=self._mentions(authority) or "—",
+            )
+        else:
+            days = max(0, s.deadlines.working_days_left(appeal.due_at, s.clock.now()))
+            text = t("reminder", number=appeal.number, percent=stage, date=date, days=days)
+        await self._say_in_topic(appeal, authority, directory, text)
+        await self.refresh_card(appeal)
+
+    async def overdue(self, n: Notification) -> None:
+        chat = self.services.settings.curator_chat_id
+        appeal, directory = await self._case(n)
+        if not self._timer_is_live(n, appeal):
+            return
+        if n.payload["stage"] == "law" and (
+            appeal.law_due_at is None or appeal.law_due_at.isoformat() != n.payload["at"]
+        ):
+            return
+        if chat is None:
+            log.warning("case %s is overdue, but CURATOR_CHAT_ID is not set", appeal.number)
+            return
+        authority = directory.authority(appeal.authority)
+        self._pace(chat)
+        await self.bot.send_message(
+            chat,
+            self.services.texts(
+                f"overdue-{n.payload['stage']}",
+                number=appeal.number,
+                authority=escape(authority.name)
+                if authority
+                else self.services.texts("triage-nobody"),
+                date=fmt_deadline(self.services, datetime.fromisoformat(n.payload["at"])),
+                status=status_name(self.services, appeal.status.value),
+            ),
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 
 from core.draft import Draft
@@ -16,6 +16,11 @@ HISTORY_LINES = 15
 
 def fmt_date(services: Services, moment: datetime) -> str:
     return moment.astimezone(services.tz).strftime("%d.%m.%Y %H:%M")
+
+
+def fmt_deadline(services: Services, due_at: datetime) -> str:
+    """A deadline's last day: `due_at` is the moment that day ends."""
+    return (due_at.astimezone(services.tz) - timedelta(seconds=1)).strftime("%d.%m.%Y")
 
 
 _RECORDINGS = {AttachmentKind.VOICE, AttachmentKind.AUDIO}
@@ -82,11 +87,27 @@ def status_name(services: Services, status: str) -> str:
 
 
 def _history_what(services: Services, event: HistoryEvent) -> str:
-    t = services.texts
+    t, d = services.texts, event.data
     if event.kind is EventKind.STATUS_CHANGED:
-        return t("event-status_changed", status=status_name(services, event.data["new"]))
+        return t("event-status_changed", status=status_name(services, d["new"]))
     if event.kind is EventKind.SECTOR_SET:
-        return t("event-sector_set", sector=services.sector_title(event.data.get("sector")))
+        return t("event-sector_set", sector=services.sector_title(d.get("sector")))
+    if event.kind in (EventKind.DEADLINE_SET, EventKind.DEADLINE_EXTENDED):
+        date = fmt_deadline(services, datetime.fromisoformat(d["due_at"]))
+        return t(f"event-{event.kind.value}", date=date)
+    if event.kind is EventKind.REDIRECTED:
+        return t("event-redirected", authority=escape(d.get("target_name", "")))
+    if event.kind is EventKind.CLOSED:
+        return t("event-closed", how=t(f"case-close-{d['resolution']}"))
+    if event.kind is EventKind.AUTHORITY_MESSAGE and d.get("text"):
+        text = d["text"] if len(d["text"]) <= 300 else d["text"][:300] + "…"
+        return t("event-authority_message-text", text=escape(text))
+    if event.kind is EventKind.FEEDBACK:
+        if "verdict" in d:
+            return t("event-feedback-verdict", verdict=t(f"verdict-{d['verdict']}"))
+        if "rating" in d:
+            return t("event-feedback-rating", stars=d["rating"])
+        return t("event-feedback-comment")
     return t(f"event-{event.kind.value}")
 
 
@@ -113,7 +134,15 @@ def appeal_details(services: Services, appeal: Appeal) -> str:
                 lon=f"{appeal.location.longitude:.5f}",
             )
         )
-    hidden = {EventKind.INTERNAL_NOTE, EventKind.ACCESS_DENIED}  # officials' side only
+    if appeal.due_at is not None and appeal.is_open:
+        lines.append(t("appeal-details-deadline", date=fmt_deadline(services, appeal.due_at)))
+    if appeal.verdict is not None:
+        stars = f", {appeal.rating}/5" if appeal.rating else ""
+        lines.append(
+            t("appeal-details-verdict", verdict=t(f"verdict-{appeal.verdict.value}"), stars=stars)
+        )
+    # officials' side only
+    hidden = {EventKind.INTERNAL_NOTE, EventKind.ACCESS_DENIED, EventKind.INFO_REQUESTED}
     visible = [e for e in appeal.history if e.kind not in hidden]
     lines += ["", t("appeal-history-title")]
     for event in visible[-HISTORY_LINES:]:

@@ -11,6 +11,7 @@ from enum import StrEnum
 from core.clock import Clock
 from core.desk import LinkDirection, MessageLink, Topic, is_internal_note
 from core.directory import Authority, Official
+from core.feedback import record_comment
 from core.model import ActorKind, Appeal, AppealStatus, EventKind
 from core.notifications import Notification, NotificationKind
 from core.ports import UnitOfWork, UnitOfWorkFactory
@@ -25,6 +26,12 @@ class Outcome(StrEnum):
     DONE = "done"
     ALREADY = "already"
     CLOSED = "closed"  # the case is no longer open
+    COMMENTED = "commented"  # the citizen's comment on the result, kept in the history
+    NO_ANSWER_YET = "no_answer_yet"  # closing before anything was said to the citizen
+    NOT_HEAD = "not_head"  # only the authority's head extends a deadline (59-ФЗ ст. 12 ч. 2)
+    NO_EXTENSIONS_LEFT = "no_extensions_left"
+    UNKNOWN_TARGET = "unknown_target"  # a redirect to no (other) authority with a group
+    SAME_CASE = "same_case"  # a case marked as a duplicate of itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +74,10 @@ async def current_topic(uow_factory: UnitOfWorkFactory, appeal_id: int) -> Topic
         return await uow.topics.current(appeal_id)
 
 
-async def _authorise(
+async def authorise(
     uow: UnitOfWork, appeal: Appeal, chat_id: int, tg_user_id: int, clock: Clock, action: str
 ) -> tuple[Authority | None, Official | None]:
+    """The case's authority and the person's place in it; a stranger is audited (committed)."""
     directory = await uow.directory.load()
     authority = directory.authority(appeal.authority)
     official = None
@@ -89,7 +97,8 @@ async def _authorise(
     return authority, official
 
 
-async def _citizen_chat(uow: UnitOfWork, appeal: Appeal) -> int | None:
+async def citizen_chat_of(uow: UnitOfWork, appeal: Appeal) -> int | None:
+    """The citizen's private chat with the bot (None for a caller unknown to the bot)."""
     if appeal.citizen_id is None:
         return None
     citizen = await uow.citizens.get(appeal.citizen_id)
@@ -112,7 +121,7 @@ async def official_message(
         appeal = await uow.appeals.get(topic.appeal_id) if topic else None
         if appeal is None:
             return Result(Outcome.NO_CASE)
-        _, official = await _authorise(uow, appeal, chat_id, tg_user_id, clock, "message")
+        _, official = await authorise(uow, appeal, chat_id, tg_user_id, clock, "message")
         if official is None:
             return Result(Outcome.NOT_OFFICIAL, appeal)
         now = clock.now()
@@ -122,7 +131,7 @@ async def official_message(
             await uow.appeals.save(appeal)
             await uow.commit()
             return Result(Outcome.NOTE, appeal, official)
-        citizen_chat = await _citizen_chat(uow, appeal)
+        citizen_chat = await citizen_chat_of(uow, appeal)
         appeal.record(
             EventKind.AUTHORITY_MESSAGE,
             now,
@@ -167,14 +176,22 @@ async def citizen_followup(
     async with uow_factory() as uow:
         link = await uow.links.by_citizen_message(tg_user_id, reply_to_message_id)
         appeal = await uow.appeals.get(link.appeal_id) if link else None
-        if appeal is None or await _citizen_chat(uow, appeal) != tg_user_id:
+        if appeal is None or await citizen_chat_of(uow, appeal) != tg_user_id:
             return Result(Outcome.NO_CASE)
+        if link is not None and link.direction is LinkDirection.FEEDBACK:
+            record_comment(appeal, clock.now(), text, message_id)
+            await uow.appeals.save(appeal)
+            await uow.commit()
+            return Result(Outcome.COMMENTED, appeal)
         if not appeal.is_open:
             return Result(Outcome.CLOSED, appeal)
         now = clock.now()
         appeal.record(
             EventKind.CITIZEN_MESSAGE, now, ActorKind.CITIZEN, text=text, message_id=message_id
         )
+        answered_question = appeal.status is AppealStatus.INFO_REQUESTED
+        if answered_question:  # the details came: the case is back in work
+            appeal.change_status(_status_before_question(appeal), now, ActorKind.CITIZEN)
         await uow.appeals.save(appeal)
         assert appeal.id is not None
         await uow.links.add(MessageLink(appeal.id, tg_user_id, message_id, LinkDirection.TO_GROUP))
@@ -193,11 +210,23 @@ async def citizen_followup(
                     "number": appeal.number,
                     "from_chat_id": tg_user_id,
                     "message_id": message_id,
+                    "refresh_card": answered_question,
                 },
             )
         )
         await uow.commit()
         return Result(Outcome.RELAYED, appeal)
+
+
+def _status_before_question(appeal: Appeal) -> AppealStatus:
+    """Where a case returns once the citizen answered the authority's question."""
+    for event in reversed(appeal.history):
+        if event.kind is EventKind.STATUS_CHANGED and event.data.get("new") == "info_requested":
+            old = AppealStatus(event.data["old"])
+            if old in (AppealStatus.ROUTED, AppealStatus.IN_PROGRESS):
+                return old
+            break
+    return AppealStatus.IN_PROGRESS
 
 
 async def take_case(
@@ -208,7 +237,7 @@ async def take_case(
         appeal = await uow.appeals.get(appeal_id)
         if appeal is None:
             return Result(Outcome.NO_CASE)
-        _, official = await _authorise(uow, appeal, chat_id, tg_user_id, clock, "take")
+        _, official = await authorise(uow, appeal, chat_id, tg_user_id, clock, "take")
         if official is None:
             return Result(Outcome.NOT_OFFICIAL, appeal)
         if appeal.status is AppealStatus.IN_PROGRESS:
@@ -224,7 +253,7 @@ async def take_case(
             official=official.full_name,
         )
         await uow.appeals.save(appeal)
-        citizen_chat = await _citizen_chat(uow, appeal)
+        citizen_chat = await citizen_chat_of(uow, appeal)
         if citizen_chat is not None:
             assert appeal.id is not None
             await uow.notifications.add(

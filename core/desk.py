@@ -26,6 +26,7 @@ class LinkDirection(StrEnum):
     TO_CITIZEN = "to_citizen"  # an official's message copied to the citizen
     TO_GROUP = "to_group"  # a citizen's message copied into the topic
     NOTICE = "notice"  # a bot message to the citizen about the case (replies land in the topic)
+    FEEDBACK = "feedback"  # the thanks for a rating: a reply to it is a comment on the result
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,7 @@ _TRANSITIONS: dict[AppealStatus, frozenset[AppealStatus]] = {
     AppealStatus.REOPENED: frozenset(
         {
             AppealStatus.IN_PROGRESS,
+            AppealStatus.INFO_REQUESTED,
             AppealStatus.ROUTED,
             AppealStatus.ANSWERED,
             AppealStatus.CLOSED,
@@ -91,6 +92,12 @@ class EventKind(StrEnum):
     INTERNAL_NOTE = "internal_note"
     NOTIFICATION_SENT = "notification_sent"
     ACCESS_DENIED = "access_denied"  # someone who is not its official tried to act on the case
+    DEADLINE_SET = "deadline_set"
+    DEADLINE_EXTENDED = "deadline_extended"
+    REDIRECTED = "redirected"  # moved to another authority (a routing correction, with reason)
+    INFO_REQUESTED = "info_requested"  # the authority's question to the citizen
+    CLOSED = "closed"  # the authority closed the case: its resolution
+    FEEDBACK = "feedback"  # the citizen's verdict, rating or comment on the result
 
 
 class ActorKind(StrEnum):
@@ -100,6 +107,22 @@ class ActorKind(StrEnum):
     OFFICIAL = "official"
     OPERATOR = "operator"
     SYSTEM = "system"
+
+
+class Resolution(StrEnum):
+    """How the authority closed a case."""
+
+    SOLVED = "solved"  # answered on the merits
+    NOT_COMPETENT = "not_competent"  # outside the authority's competence
+    DUPLICATE = "duplicate"  # the same problem as another case
+
+
+class Verdict(StrEnum):
+    """The citizen's word on the result."""
+
+    SOLVED = "solved"
+    PARTLY = "partly"
+    NOT_SOLVED = "not_solved"
 
 
 class AttachmentKind(StrEnum):
@@ -175,6 +198,11 @@ class Appeal:
     caller_phone: str | None = None  # a phone call's number, to match a citizen's contact
     municipality: str | None = None  # directory code
     authority: str | None = None  # directory code of the responsible authority
+    due_at: datetime | None = None  # the deadline (ЦУР target or the law's date)
+    law_due_at: datetime | None = None  # 59-ФЗ: 30 days from registration (+ extension)
+    extensions: int = 0
+    verdict: Verdict | None = None  # the citizen's word on the latest result
+    rating: int | None = None  # 1..5
     version: int = 1
     new_events: list[HistoryEvent] = field(default_factory=list, repr=False)
 
@@ -221,6 +249,51 @@ class Appeal:
             target, at, actor, authority=authority, municipality=municipality, **data
         )
 
+    def set_deadlines(
+        self, due_at: datetime, law_due_at: datetime, at: datetime, actor: ActorKind, **data: Any
+    ) -> None:
+        """The deadlines a new case gets at registration."""
+        self.due_at, self.law_due_at = due_at, law_due_at
+        self.record(
+            EventKind.DEADLINE_SET,
+            at,
+            actor,
+            due_at=due_at.isoformat(),
+            law_due_at=law_due_at.isoformat(),
+            **data,
+        )
+
+    def extend(
+        self, due_at: datetime, law_due_at: datetime, at: datetime, actor: ActorKind, **data: Any
+    ) -> None:
+        self.due_at, self.law_due_at = due_at, law_due_at
+        self.extensions += 1
+        self.updated_at = at
+        self.version += 1
+        self.record(
+            EventKind.DEADLINE_EXTENDED,
+            at,
+            actor,
+            due_at=due_at.isoformat(),
+            law_due_at=law_due_at.isoformat(),
+            **data,
+        )
+
+    def close(self, resolution: Resolution, at: datetime, actor: ActorKind, **data: Any) -> None:
+        """The authority's final word: ANSWERED when solved, CLOSED otherwise."""
+        target = AppealStatus.ANSWERED if resolution is Resolution.SOLVED else AppealStatus.CLOSED
+        self.change_status(target, at, actor, resolution=resolution.value, **data)
+        self.verdict, self.rating = None, None  # a new result waits for a new verdict
+        self.record(EventKind.CLOSED, at, actor, resolution=resolution.value, **data)
+
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def resolution(self) -> Resolution | None:
+        """How the case was last closed (None while it is open)."""
+        if self.is_open:
+            return None
+        last = next((e for e in reversed(self.history) if e.kind is EventKind.CLOSED), None)
+        return Resolution(last.data["resolution"]) if last else None

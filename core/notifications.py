@@ -16,6 +16,11 @@ class NotificationKind(StrEnum):
     RELAY_TO_CITIZEN = "relay_to_citizen"  # an official's message, copied to the citizen
     RELAY_TO_GROUP = "relay_to_group"  # a citizen's follow-up, copied into the case's topic
     CASE_NOTICE = "case_notice"  # to the citizen: the case moved (taken in work, …)
+    INFO_REQUEST = "info_request"  # to the citizen: the authority's question (a copied message)
+    RESULT = "result"  # to the citizen: the case is closed; asks whether it was solved
+    GROUP_NOTICE = "group_notice"  # into the case's topic: reopened, moved away, …
+    DEADLINE_REMINDER = "deadline_reminder"  # into the case's topic at 50 %, 80 %, 100 %
+    OVERDUE_ALERT = "overdue_alert"  # to the ЦУР curators: a deadline has passed
 
 
 #: `Notification.chat_id` of messages for the ЦУР curator group (its id is configuration).
@@ -33,3 +38,4 @@ class Notification:
     attempts: int = 0
     sent_at: datetime | None = None
     claimed_until: datetime | None = None  # a sender holds it until then
+    not_before: datetime | None = None  # a timer: not to be delivered earlier

@@ -8,6 +8,7 @@ from typing import Any
 
 from core.clock import Clock
 from core.commands import SubmitAppeal
+from core.deadlines import DeadlinePolicy, load_policy
 from core.directory import Directory, ImportReport
 from core.errors import Conflict, ConsentRequired, NotFound, UnknownSector
 from core.examples import ExampleSource, LabeledExample
@@ -97,15 +98,18 @@ async def save_phone(uow_factory: UnitOfWorkFactory, tg_user_id: int, phone: str
 
 
 async def submit_appeal(
-    cmd: SubmitAppeal, uow_factory: UnitOfWorkFactory, clock: Clock
+    cmd: SubmitAppeal,
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    policy: DeadlinePolicy | None = None,
 ) -> Submission:
-    """Register an appeal and its confirmation in one transaction.
+    """Register an appeal, its deadlines, routing and confirmation in one transaction.
 
     A retried command with the same idempotency key returns the case already registered,
     so a crash between commit and confirmation never makes a duplicate.
     """
     try:
-        return await _submit_once(cmd, uow_factory, clock)
+        return await _submit_once(cmd, uow_factory, clock, policy or load_policy())
     except Conflict:
         # A concurrent submission with the same key won the race: return its case.
         async with uow_factory() as uow:
@@ -116,7 +120,7 @@ async def submit_appeal(
 
 
 async def _submit_once(
-    cmd: SubmitAppeal, uow_factory: UnitOfWorkFactory, clock: Clock
+    cmd: SubmitAppeal, uow_factory: UnitOfWorkFactory, clock: Clock, policy: DeadlinePolicy
 ) -> Submission:
     async with uow_factory() as uow:
         existing = await uow.appeals.get_by_idempotency_key(cmd.idempotency_key)
@@ -167,6 +171,15 @@ async def _submit_once(
                 source=cmd.sector_source,
                 **_classifier_trace(cmd),
             )
+        deadlines = policy.deadlines(now, cmd.sector, cmd.text)
+        appeal.set_deadlines(
+            deadlines.due_at,
+            deadlines.law_due_at,
+            now,
+            ActorKind.SYSTEM,
+            priority=deadlines.priority,
+            target_working_days=deadlines.target_working_days,
+        )
         appeal = await uow.appeals.add(appeal)
         if cmd.sector and cmd.sector_source == "citizen" and cmd.text:
             await uow.examples.add(
@@ -179,7 +192,7 @@ async def _submit_once(
                     appeal_id=appeal.id,
                 )
             )
-        await _route(uow, appeal, now, cmd.municipality)
+        await _route(uow, appeal, now, cmd.municipality, policy)
         notification = None
         if cmd.notify_chat_id is not None:
             claimed = cmd.deliver_within is not None
@@ -207,7 +220,13 @@ def _router_for(directory: Directory) -> Router:
     return _routers[0]
 
 
-async def _route(uow: UnitOfWork, appeal: Appeal, now: datetime, municipality: str | None) -> None:
+async def _route(
+    uow: UnitOfWork,
+    appeal: Appeal,
+    now: datetime,
+    municipality: str | None,
+    policy: DeadlinePolicy,
+) -> None:
     """Hand a new case to the responsible authority, or to ЦУР triage; never drop it.
 
     Without an imported directory routing is not configured and the case stays REGISTERED
@@ -241,6 +260,33 @@ async def _route(uow: UnitOfWork, appeal: Appeal, now: datetime, municipality: s
             payload={"number": appeal.number, "authority": appeal.authority},
         )
     )
+    forwarded = kind is NotificationKind.FORWARDED
+    await schedule_timers(uow, appeal, chat if forwarded else None, now, policy)
+
+
+async def schedule_timers(
+    uow: UnitOfWork,
+    appeal: Appeal,
+    authority_chat: int | None,
+    now: datetime,
+    policy: DeadlinePolicy,
+) -> None:
+    """Reminders into the authority's topic and overdue alerts for ЦУР, as outbox rows due
+    later: they survive restarts; a stale one (case closed, deadline moved, case moved) is
+    dropped when its time comes."""
+    if appeal.due_at is None or appeal.law_due_at is None:
+        return
+    assert appeal.id is not None
+    for timer in policy.reminders(
+        appeal_id=appeal.id,
+        number=appeal.number,
+        authority_chat=authority_chat,
+        start=now,
+        due_at=appeal.due_at,
+        law_due_at=appeal.law_due_at,
+        now=now,
+    ):
+        await uow.notifications.add(timer)
 
 
 def _classifier_trace(cmd: SubmitAppeal) -> dict[str, Any]:

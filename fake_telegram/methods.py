@@ -40,11 +40,20 @@ def api(*names: str) -> Callable[[Handler], Handler]:
 
 
 def format_text(
-    text: Any, parse_mode: Any, entities: Any, *, caption: bool = False
+    text: Any,
+    parse_mode: Any,
+    entities: Any,
+    *,
+    caption: bool = False,
+    st: State | None = None,
 ) -> tuple[str, list[dict[str, Any]] | None]:
-    """Parse text/caption with its parse mode; enforce Telegram's length limits."""
+    """Parse text/caption with its parse mode; enforce Telegram's length limits.
+
+    With the state, `tg://user?id=` links to users the server knows become text mentions
+    (Telegram drops a mention of a user it cannot show, as here without the state)."""
+    resolve = st.users.get if st is not None else None
     try:
-        plain, found = apply_parse_mode(str(text), parse_mode, entities)
+        plain, found = apply_parse_mode(str(text), parse_mode, entities, resolve)
     except ParseError as exc:
         raise bad_request(f"can't parse entities: {exc}") from exc
     except ValueError as exc:
@@ -253,7 +262,9 @@ def get_chat_menu_button(st: State, p: dict[str, Any], up: dict[str, Upload]) ->
 
 @api("sendMessage")
 def send_message(st: State, p: dict[str, Any], up: dict[str, Upload]) -> Any:
-    text, entities = format_text(p.get("text") or "", p.get("parse_mode"), p.get("entities"))
+    text, entities = format_text(
+        p.get("text") or "", p.get("parse_mode"), p.get("entities"), st=st
+    )
     if not text:
         raise bad_request("message text is empty")
     _, message = bot_message(st, p)
@@ -298,7 +309,9 @@ def finish_edit(st: State, old: dict[str, Any], new: dict[str, Any]) -> dict[str
 @api("editMessageText")
 def edit_message_text(st: State, p: dict[str, Any], up: dict[str, Upload]) -> Any:
     old = edit_target(st, p)
-    text, entities = format_text(p.get("text") or "", p.get("parse_mode"), p.get("entities"))
+    text, entities = format_text(
+        p.get("text") or "", p.get("parse_mode"), p.get("entities"), st=st
+    )
     if not text:
         raise bad_request("message text is empty")
     if "text" not in old:

@@ -9,6 +9,7 @@ from handlers import (
     draft_card,
     errors,
     fallback,
+    feedback,
     followups,
     intake,
     my_appeals,
@@ -24,6 +25,7 @@ def get_routers() -> list[Router]:
     citizens.include_routers(
         start.router,
         my_appeals.router,
+        feedback.router,
         draft_card.router,
         followups.router,
         voice_notes.router,

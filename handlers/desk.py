@@ -1,17 +1,47 @@
-"""Authority groups: what officials write in a case's topic, and the buttons on its card."""
+"""Authority groups: what officials write in a case's topic, and the buttons on its card.
+
+A button that needs words (the question to the citizen, the reason of a redirect, the
+number of the original case) asks for them in the topic; the official's next message
+there is taken as the answer (FSM state per official and group)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router
-from aiogram.types import CallbackQuery, Message
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.callbacks import CaseAction, CaseCb
 from bot.notifier import NotificationSender
-from core import casework
-from core.casework import Outcome
+from core import case_actions, casework
+from core import services as core_services
+from core.casework import Outcome, Result
+from core.model import Resolution
 from priemnaya.bootstrap import Services
 
 router = Router(name=__name__)
+
+MENUS = frozenset(
+    {
+        CaseAction.ASK,
+        CaseAction.CLOSE,
+        CaseAction.EXTEND,
+        CaseAction.REDIRECT,
+        CaseAction.REDIRECT_TO,
+        CaseAction.BACK,
+    }
+)
+
+
+class CaseInput(StatesGroup):
+    question = State()  # «Запросить уточнение»: the question for the citizen
+    redirect_reason = State()  # «Переадресовать»: why
+    duplicate_of = State()  # «Закрыть → дубликат»: the original's number
+
+
+CANCEL_WORDS = frozenset({"отмена", "/cancel", "отменить"})
 
 
 # Filters are coroutines: aiogram runs plain callables and magic filters in a worker thread,
@@ -30,6 +60,85 @@ async def in_case_topic(message: Message) -> bool:
 _CONTENT = frozenset(
     {"text", "photo", "document", "voice", "audio", "video", "video_note", "location"}
 )
+
+
+async def awaited_input(message: Message, state: FSMContext) -> bool | dict[str, Any]:
+    """The official's answer to the bot's request, in the same topic it was asked in."""
+    if not await in_case_topic(message) or await state.get_state() is None:
+        return False
+    data = await state.get_data()
+    if data.get("thread_id") != message.message_thread_id:
+        return False
+    return {"asked": data}
+
+
+@router.message(awaited_input)
+async def official_answered(
+    message: Message,
+    asked: dict[str, Any],
+    state: FSMContext,
+    services: Services,
+    sender: NotificationSender,
+) -> None:
+    assert message.from_user is not None
+    t = services.texts
+    text = (message.text or message.caption or "").strip()
+    if text.lower() in CANCEL_WORDS:
+        await state.clear()
+        await message.reply(t("case-input-cancelled"))
+        return
+    current = await state.get_state()
+    common = {
+        "appeal_id": asked["appeal_id"],
+        "chat_id": message.chat.id,
+        "tg_user_id": message.from_user.id,
+    }
+    if current == CaseInput.question.state:
+        result = await case_actions.request_info(
+            services.uow,
+            services.clock,
+            message_id=message.message_id,
+            text=text or None,
+            **common,
+        )
+    elif current == CaseInput.redirect_reason.state:
+        if not text:
+            await message.reply(t("case-ask-reason", authority=asked.get("target_name", "")))
+            return
+        result = await case_actions.redirect(
+            services.uow,
+            services.clock,
+            services.deadlines,
+            target=asked["target"],
+            reason=text[:1000],
+            **common,
+        )
+    else:
+        result = await case_actions.close_case(
+            services.uow,
+            services.clock,
+            resolution=Resolution.DUPLICATE,
+            duplicate_of=text.split()[0] if text else None,
+            **common,
+        )
+        if result.outcome in (Outcome.NO_CASE, Outcome.SAME_CASE) and result.appeal:
+            await message.reply(t("case-duplicate-unknown"))
+            return  # still waiting for a valid number
+    await state.clear()
+    await _after_action(message, result, services, sender)
+
+
+async def _after_action(
+    message: Message, result: Result, services: Services, sender: NotificationSender
+) -> None:
+    t = services.texts
+    if result.outcome is Outcome.DONE:
+        assert result.appeal is not None
+        await sender.desk.refresh_card(result.appeal)
+        sender.wake()
+        await message.reply(t("case-action-done"))
+    else:
+        await message.reply(t(f"case-refused-{result.outcome.value}"))
 
 
 @router.message(in_case_topic)
@@ -51,6 +160,135 @@ async def official_wrote(message: Message, services: Services, sender: Notificat
         await message.reply(t("case-not-official"))
     elif result.outcome is Outcome.NO_CITIZEN:
         await message.reply(t("case-no-citizen"))
+
+
+async def _refuse(query: CallbackQuery, result: Result, services: Services) -> bool:
+    """Answer a button press that may not proceed; True when it was refused."""
+    if result.outcome is Outcome.DONE:
+        return False
+    await query.answer(services.texts(f"case-refused-{result.outcome.value}"), show_alert=True)
+    return True
+
+
+@router.callback_query(CaseCb.filter(F.action.in_(MENUS)))
+async def menu_pressed(
+    query: CallbackQuery,
+    callback_data: CaseCb,
+    services: Services,
+    sender: NotificationSender,
+    state: FSMContext,
+) -> None:
+    """A button that opens a menu or asks for words: check the person first."""
+    message = query.message
+    chat_id = message.chat.id if message is not None else 0
+    action = callback_data.action
+    result = await case_actions.check_official(
+        services.uow,
+        services.clock,
+        appeal_id=callback_data.appeal_id,
+        chat_id=chat_id,
+        tg_user_id=query.from_user.id,
+        action=action.value,
+    )
+    if await _refuse(query, result, services) or not isinstance(message, Message):
+        return
+    appeal, desk, t = result.appeal, sender.desk, services.texts
+    assert appeal is not None and appeal.id is not None
+    markup: InlineKeyboardMarkup | None = None
+    if action is CaseAction.CLOSE:
+        markup = desk.close_markup(appeal)
+    elif action is CaseAction.EXTEND:
+        markup = desk.extend_markup(appeal)
+    elif action is CaseAction.REDIRECT:
+        markup = desk.redirect_markup(appeal, await core_services.load_directory(services.uow))
+    elif action is CaseAction.BACK:
+        markup = desk.card_markup(appeal)
+    if markup is not None or action is CaseAction.BACK:
+        await message.edit_reply_markup(reply_markup=markup)
+        await query.answer()  # after the edit: the new buttons are there when it ends
+        return
+    # The rest want words from the official: ask in the topic, wait for the next message.
+    asked: dict[str, Any] = {"appeal_id": appeal.id, "thread_id": message.message_thread_id}
+    if action is CaseAction.ASK:
+        await state.set_state(CaseInput.question)
+        prompt = t("case-ask-question", number=appeal.number)
+    elif action is CaseAction.REDIRECT_TO:
+        target = (await core_services.load_directory(services.uow)).authority(callback_data.arg)
+        if target is None or target.code == appeal.authority:
+            await query.answer(t("case-refused-unknown_target"), show_alert=True)
+            return
+        asked |= {"target": target.code, "target_name": target.name}
+        await state.set_state(CaseInput.redirect_reason)
+        prompt = t("case-ask-reason", authority=target.name)
+        await message.edit_reply_markup(reply_markup=desk.card_markup(appeal))
+    else:  # CLOSE_AS duplicate
+        await state.set_state(CaseInput.duplicate_of)
+        prompt = t("case-ask-duplicate", number=appeal.number)
+        await message.edit_reply_markup(reply_markup=desk.card_markup(appeal))
+    await state.set_data(asked)
+    await query.answer()
+    await message.answer(prompt)
+
+
+@router.callback_query(CaseCb.filter(F.action == CaseAction.EXTEND_BY))
+async def extend_pressed(
+    query: CallbackQuery, callback_data: CaseCb, services: Services, sender: NotificationSender
+) -> None:
+    chat_id = query.message.chat.id if query.message is not None else 0
+    days = int(callback_data.arg) if callback_data.arg.isdigit() else 0
+    if not 0 < days <= services.deadlines.extension_max_days:
+        await query.answer(services.texts("case-refused-invalid"), show_alert=True)
+        return
+    result = await case_actions.extend_deadline(
+        services.uow,
+        services.clock,
+        services.deadlines,
+        appeal_id=callback_data.appeal_id,
+        chat_id=chat_id,
+        tg_user_id=query.from_user.id,
+        days=days,
+    )
+    if await _refuse(query, result, services):
+        return
+    assert result.appeal is not None
+    await query.answer(services.texts("case-extended", days=days))
+    await sender.desk.refresh_card(result.appeal)
+    sender.wake()
+
+
+@router.callback_query(CaseCb.filter(F.action == CaseAction.CLOSE_AS))
+async def close_pressed(
+    query: CallbackQuery,
+    callback_data: CaseCb,
+    services: Services,
+    sender: NotificationSender,
+    state: FSMContext,
+) -> None:
+    if callback_data.arg == Resolution.DUPLICATE.value:
+        await menu_pressed(query, callback_data, services, sender, state)
+        return
+    try:
+        resolution = Resolution(callback_data.arg)
+    except ValueError:
+        await query.answer(services.texts("case-refused-invalid"), show_alert=True)
+        return
+    chat_id = query.message.chat.id if query.message is not None else 0
+    result = await case_actions.close_case(
+        services.uow,
+        services.clock,
+        appeal_id=callback_data.appeal_id,
+        chat_id=chat_id,
+        tg_user_id=query.from_user.id,
+        resolution=resolution,
+    )
+    if await _refuse(query, result, services):
+        return
+    assert result.appeal is not None
+    await query.answer(
+        services.texts("case-closed-as", how=services.texts(f"case-close-{resolution.value}"))
+    )
+    await sender.desk.refresh_card(result.appeal)
+    sender.wake()
 
 
 @router.callback_query(CaseCb.filter(F.action == CaseAction.TAKE))

@@ -109,6 +109,7 @@ async def submit_pressed(
         ),
         services.uow,
         services.clock,
+        services.deadlines,
     )
     # The case is committed: from here on nothing the citizen sent can be lost.
     await drop_draft(state)

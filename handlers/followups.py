@@ -55,5 +55,8 @@ async def reply_about_a_case(
     if result.outcome is Outcome.CLOSED:
         await message.answer(t("followup-closed", number=result.appeal.number))
         return
+    if result.outcome is Outcome.COMMENTED:
+        await message.answer(t("feedback-comment-saved", number=result.appeal.number))
+        return
     sender.wake()
     await message.answer(t("followup-sent", number=result.appeal.number))

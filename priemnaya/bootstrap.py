@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import Clock, SystemClock
+from core.deadlines import DeadlinePolicy, load_policy
 from core.draft import DraftLimits
 from core.i18n import Texts, get_texts
 from core.ports import UnitOfWorkFactory
@@ -49,6 +50,7 @@ class Services:
     classifier: SectorClassifier | None = None
     speech: SpeechRecognizer | None = None
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Moscow"))
+    deadlines: DeadlinePolicy = field(default_factory=load_policy)
 
     @property
     def draft_limits(self) -> DraftLimits:
@@ -95,4 +97,5 @@ async def bootstrap(
         classifier=classifier,
         speech=speech,
         tz=ZoneInfo(settings.timezone),
+        deadlines=load_policy(settings.deadline_policy, settings.timezone),
     )

@@ -234,6 +234,13 @@ def appeal_as_dict(appeal: Appeal) -> dict[str, Any]:
         "text": appeal.text,
         "created_at": appeal.created_at.isoformat(),
         "updated_at": appeal.updated_at.isoformat(),
+        "municipality": appeal.municipality,
+        "authority": appeal.authority,
+        "due_at": appeal.due_at.isoformat() if appeal.due_at else None,
+        "law_due_at": appeal.law_due_at.isoformat() if appeal.law_due_at else None,
+        "extensions": appeal.extensions,
+        "verdict": appeal.verdict.value if appeal.verdict else None,
+        "rating": appeal.rating,
         "location": (
             {
                 "latitude": appeal.location.latitude,

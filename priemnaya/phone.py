@@ -55,6 +55,7 @@ def make_registrar(services: Services) -> Register:
             ),
             services.uow,
             services.clock,
+            services.deadlines,
         )
         return submission.appeal.number
 

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     curator_chat_id: int | None = Field(
         default=None, description="The ЦУР curator group: cases nobody is responsible for"
     )
+    deadline_policy: Path | None = Field(
+        default=None,
+        description="Deadline policy (TOML; default: core/data/deadlines.toml — 59-ФЗ frame, "
+        "ЦУР targets per sector, priority topics, reminders)",
+    )
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
     outbox_retry_seconds: float = Field(
         default=2.5, gt=0, description="First retry delay of a failed send (doubles each time)"

@@ -97,8 +97,15 @@ class SqlLinkRepository:
                         direction=link.direction.value,
                     )
                 )
-        except IntegrityError:  # the same message linked twice (a redelivered update)
-            pass
+        except IntegrityError:  # linked before (a redelivered update, or a new role for it)
+            await self.session.exec(
+                update(MessageLinkRow)
+                .where(
+                    MessageLinkRow.citizen_chat_id == link.citizen_chat_id,
+                    MessageLinkRow.citizen_message_id == link.citizen_message_id,
+                )
+                .values(direction=link.direction.value)
+            )
 
     async def by_citizen_message(self, chat_id: int, message_id: int) -> MessageLink | None:
         row = (

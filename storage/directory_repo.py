@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 
 from sqlalchemy import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,9 +21,12 @@ from core.directory import (
 from storage.tables import AuthorityRow, CounterRow, MunicipalityRow, OfficialRow, RouteRow
 
 VERSION_COUNTER = "directory-version"
-# Loaded directories by database, with the version they were read at: routing a new appeal
-# then costs one SELECT, and the core can reuse its place index for the same object.
-_cache: dict[str, tuple[int, Directory]] = {}
+#: An import by another process (the CLI) is seen within this many seconds.
+FRESH_SECONDS = 2.0
+# Loaded directories by database: (version read, directory, monotonic time of the check).
+# Routing a new appeal costs no query while fresh, and the core reuses its place index
+# for the same object.
+_cache: dict[str, tuple[int, Directory, float]] = {}
 
 
 def _new_version() -> int:
@@ -41,12 +45,16 @@ class SqlDirectoryRepository:
         return row.value if row is not None else 0
 
     async def load(self) -> Directory:
+        key, now = self._key(), time.monotonic()
+        cached = _cache.get(key)
+        if cached is not None and now - cached[2] < FRESH_SECONDS:
+            return cached[1]
         version = await self._version()
-        cached = _cache.get(self._key())
         if cached is not None and cached[0] == version:
+            _cache[key] = (version, cached[1], now)
             return cached[1]
         directory = await self._read()
-        _cache[self._key()] = (version, directory)
+        _cache[key] = (version, directory, now)
         return directory
 
     async def _read(self) -> Directory:
@@ -165,4 +173,5 @@ class SqlDirectoryRepository:
         elif not report.unchanged:
             counter.value = _new_version()
         await self.session.flush()
+        _cache.pop(self._key(), None)  # this process sees the import at once
         return report

@@ -23,6 +23,7 @@ from core.model import (
     EventKind,
     HistoryEvent,
     Location,
+    Verdict,
 )
 from core.notifications import Notification, NotificationKind
 from core.ports import AppealSummary
@@ -229,6 +230,7 @@ class SqlAppealRepository:
             caller_phone=appeal.caller_phone,
             municipality=appeal.municipality,
             authority=appeal.authority,
+            **_deadline_and_feedback(appeal),
             version=appeal.version,
             created_at=appeal.created_at,
             updated_at=appeal.updated_at,
@@ -270,6 +272,7 @@ class SqlAppealRepository:
                 sector_confidence=appeal.sector_confidence,
                 municipality=appeal.municipality,
                 authority=appeal.authority,
+                **_deadline_and_feedback(appeal),
                 updated_at=appeal.updated_at,
                 version=appeal.version,
             )
@@ -294,6 +297,16 @@ class SqlAppealRepository:
         appeal.new_events.clear()
 
 
+def _deadline_and_feedback(appeal: Appeal) -> dict[str, Any]:
+    return {
+        "due_at": appeal.due_at,
+        "law_due_at": appeal.law_due_at,
+        "extensions": appeal.extensions,
+        "verdict": appeal.verdict.value if appeal.verdict else None,
+        "rating": appeal.rating,
+    }
+
+
 def _appeal(
     row: AppealRow, attachments: list[AttachmentRow], events: list[AppealEventRow]
 ) -> Appeal:
@@ -315,6 +328,11 @@ def _appeal(
         caller_phone=row.caller_phone,
         municipality=row.municipality,
         authority=row.authority,
+        due_at=row.due_at,
+        law_due_at=row.law_due_at,
+        extensions=row.extensions,
+        verdict=Verdict(row.verdict) if row.verdict else None,
+        rating=row.rating,
         attachments=[
             Attachment(
                 kind=AttachmentKind(a.kind),
@@ -359,7 +377,7 @@ class SqlNotificationRepository:
             appeal_id=notification.appeal_id,
             payload=notification.payload,
             created_at=notification.created_at,
-            next_attempt_at=notification.created_at,
+            next_attempt_at=notification.not_before or notification.created_at,
             attempts=notification.attempts,
             claimed_until=notification.claimed_until,
         )

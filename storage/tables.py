@@ -86,6 +86,14 @@ class AppealRow(SQLModel, table=True):
     caller_phone: str | None = Field(default=None, max_length=32, index=True)
     municipality: str | None = Field(default=None, max_length=64, index=True)
     authority: str | None = Field(default=None, max_length=64, index=True)
+    due_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(UTCDateTime, nullable=True, index=True),
+    )
+    law_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    extensions: int = Field(default=0)
+    verdict: str | None = Field(default=None, max_length=16)
+    rating: int | None = Field(default=None)
     version: int = Field(default=1)
     created_at: datetime = Field(
         sa_type=UTCDateTime,

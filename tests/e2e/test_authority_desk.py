@@ -4,62 +4,27 @@ a deleted topic recreated, flood control and server errors survived, ЦУР tria
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from core import services as core
-from core.directory import load_directory
 from core.model import EventKind
-from core.sectors import load_sectors
-from priemnaya.bootstrap import bootstrap
-from priemnaya.settings import Settings
+from tests.e2e.desk_setup import (
+    CITY_GKH,
+    CURATORS,
+    EXECUTOR,
+    ROOF,
+    STRANGER,
+    WASTE,
+    card_in,
+    desk_bot,
+)
 from tests.e2e.harness import BotProcess, text_of
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "directory.example.yaml"
-CITY_GKH = -1001000000102  # ryazan-gkh's group
-WASTE = -1001000000103  # eco-operator's group
-CURATORS = -1001000000199
-EXECUTOR = 7000012  # Кузнецова Мария Олеговна, ryazan-gkh
-STRANGER = 7000999
-ROOF = "Течёт крыша в подъезде дома 5 на Канищеве в Рязани, управляющая компания не чинит"
 
 
 @pytest.fixture(scope="module")
 def bot(tg, module_db, tmp_path_factory) -> Iterator[BotProcess]:
-    directory = load_directory(EXAMPLE, [s.code for s in load_sectors()])
-    for authority in directory.authorities:
-        tg.add_group(authority.chat_id, authority.name)  # only this module uses these groups
-        for official in authority.officials:
-            tg.add_user(official.tg_user_id, first_name=official.full_name.split()[1])
-    tg.add_group(CURATORS, "ЦУР: распределение")
-    tg.add_user(STRANGER, first_name="Чужой")
-
-    async def seed() -> None:
-        services = await bootstrap(Settings(database_url=module_db.url))
-        try:
-            await core.import_directory(services.uow, directory)
-        finally:
-            await services.close()
-
-    asyncio.run(seed())
-    process = BotProcess(
-        tg,
-        module_db.url,
-        tmp_path_factory.mktemp("desk-bot"),
-        CURATOR_CHAT_ID=str(CURATORS),
-        OUTBOX_RETRY_SECONDS="0.2",
-    ).start()
-    yield process
-    assert process.stop() == 0, process.log()
-
-
-def card_in(tg, chat_id: int, number: str, after: int) -> dict:
-    return tg.wait_for_bot_message(
-        chat_id, lambda m: f"Обращение {number}" in text_of(m), after=after, timeout=15
-    )
+    yield from desk_bot(tg, module_db, tmp_path_factory)
 
 
 def test_a_case_opens_a_topic_with_a_card_and_answers_flow_both_ways(tg, bot, records, citizen):
@@ -70,7 +35,14 @@ def test_a_case_opens_a_topic_with_a_card_and_answers_flow_both_ways(tg, bot, re
     topic = tg.topics(CITY_GKH)[thread]
     assert topic["name"].startswith(f"{number} · ЖКХ")
     assert "Муниципалитет: Рязань" in card["text"] and "Кузнецова" not in card["text"]
-    assert [b[0] for b in tg.inline_buttons(card)] == ["✋ Взять в работу"]
+    assert [b[0] for b in tg.inline_buttons(card)] == [
+        "✋ Взять в работу",
+        "❓ Запросить уточнение",
+        "↪️ Переадресовать",
+        "⏱ Продлить срок",
+        "✅ Закрыть",
+    ]
+    assert "⏳ Срок: до " in card["text"] and "Срок по 59-ФЗ: до " in card["text"]
     pin = tg.wait_for_call(
         "pinChatMessage", lambda c: int(c.params["chat_id"]) == CITY_GKH, after=mark
     )
@@ -117,21 +89,23 @@ def test_only_the_authoritys_officials_may_act(tg, bot, records, citizen):
         CITY_GKH, lambda m: "только зарегистрированные" in text_of(m), after=mark
     )
     assert refusal["message_thread_id"] == thread
-    query = tg.press_button(STRANGER, card, [d for t, d in tg.inline_buttons(card)][0])
+    take = [d for t, d in tg.inline_buttons(card)][0]
+    query = tg.press_button(STRANGER, card, take)
     assert "только зарегистрированные" in tg.wait_for_callback_answer(query["id"])["text"]
     denied = [e for e in records.appeal(number).history if e.kind is EventKind.ACCESS_DENIED]
     assert {e.data["action"] for e in denied} == {"message", "take"}
     assert not any("Я тоже отвечу" in text_of(m) for m in citizen.replies_after(mark))
 
     # The executor takes it: the card shows who, the citizen is told.
-    query = tg.press_button(EXECUTOR, card, [d for t, d in tg.inline_buttons(card)][0])
+    query = tg.press_button(EXECUTOR, card, take)
     assert "Кузнецова Мария Олеговна" in tg.wait_for_callback_answer(query["id"])["text"]
     edited = tg.wait_for_edit(CITY_GKH, card["message_id"], after=mark)
     assert (
         "Исполнитель: Кузнецова Мария Олеговна" in edited["text"] and "в работе" in edited["text"]
     )
     citizen.wait(lambda m: f"{number} взято в работу" in text_of(m), after=mark)
-    again = tg.press_button(EXECUTOR, card, [d for t, d in tg.inline_buttons(card)][0])
+    assert "✋ Взять в работу" not in [t for t, _ in tg.inline_buttons(edited)]
+    again = tg.press_button(EXECUTOR, card, take)  # a stale button
     assert "уже в работе" in tg.wait_for_callback_answer(again["id"])["text"]
 
 

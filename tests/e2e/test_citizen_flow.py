@@ -57,7 +57,11 @@ def test_text_appeal_gets_a_number_and_shows_in_my(tg, bot, records, citizen):
     appeal = records.appeal(number)
     assert appeal is not None and appeal.channel is Channel.BOT
     assert appeal.text == "Третий день нет горячей воды в доме 12 по улице Гагарина"
-    assert [e.kind for e in appeal.history] == [EventKind.CREATED, EventKind.SECTOR_SET]
+    kinds = [e.kind for e in appeal.history]
+    assert kinds == [EventKind.CREATED, EventKind.SECTOR_SET, EventKind.DEADLINE_SET]
+    # no hot water is a priority topic: ЦУР's accelerated 8 working days
+    assert appeal.history[-1].data["priority"] is True
+    assert appeal.history[-1].data["target_working_days"] == 8
 
     listing = citizen.say("/my")
     assert "Ваши обращения" in listing["text"]
@@ -68,6 +72,7 @@ def test_text_appeal_gets_a_number_and_shows_in_my(tg, bot, records, citizen):
     details = tg.wait_for_edit(citizen.id, listing["message_id"], after=mark)
     assert f"Обращение {number}" in details["text"]
     assert "История:" in details["text"] and "обращение зарегистрировано" in details["text"]
+    assert "Срок ответа: до " in details["text"]
     assert [t for t, _ in tg.inline_buttons(details)] == ["← К списку"]
 
 
@@ -144,7 +149,11 @@ def test_citizen_chooses_the_sector_and_rewrites_the_text(tg, bot, records, citi
     number = citizen.submit(card)
     appeal = records.appeal(number)
     assert appeal.sector == "housing"
-    assert [e.kind for e in appeal.history] == [EventKind.CREATED, EventKind.SECTOR_SET]
+    kinds = [e.kind for e in appeal.history]
+    assert kinds == [EventKind.CREATED, EventKind.SECTOR_SET, EventKind.DEADLINE_SET]
+    # a broken lift is ЖКХ's ordinary target: 10 working days
+    assert appeal.history[-1].data["priority"] is False
+    assert appeal.history[-1].data["target_working_days"] == 10
     assert appeal.history[1].data["source"] == "citizen"
 
 

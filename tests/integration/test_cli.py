@@ -89,7 +89,10 @@ def test_appeals_list_and_show(test_db, tmp_path):
     data = json.loads(shown.stdout)
     assert data["attachments"][0]["kind"] == "photo"
     assert data["location"] == {"latitude": 54.6, "longitude": 39.7, "address": None}
-    assert [e["kind"] for e in data["history"]] == ["created", "sector_set"]
+    assert [e["kind"] for e in data["history"]] == ["created", "sector_set", "deadline_set"]
+    # 04.05.2026 (Monday): ТКО's target is 5 working days; 9 and 11 May are days off
+    assert data["due_at"] == "2026-05-12T21:00:00+00:00"  # through 12.05 in Moscow
+    assert data["law_due_at"] == "2026-06-03T21:00:00+00:00"  # 30 days: 03.06
 
     human = priemnaya("appeals", "show", number, cwd=tmp_path, **env)
     assert f"Appeal {number}" in human.stdout and "Не вывозят мусор" in human.stdout

@@ -87,7 +87,13 @@ async def test_submitted_appeal_is_stored_with_history(services: Services):
     assert loaded.attachments == list(cmd.attachments)
     assert loaded.location == cmd.location
     assert loaded.created_at == datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-    assert [e.kind for e in loaded.history] == [EventKind.CREATED, EventKind.SECTOR_SET]
+    assert [e.kind for e in loaded.history] == [
+        EventKind.CREATED,
+        EventKind.SECTOR_SET,
+        EventKind.DEADLINE_SET,
+    ]
+    assert loaded.due_at is not None and loaded.law_due_at is not None
+    assert loaded.due_at <= loaded.law_due_at
     assert loaded.history[1].data == {
         "sector": "waste",
         "confidence": 0.93,

@@ -174,6 +174,18 @@ event-authority_message = ответ ведомства
 event-internal_note = служебная отметка
 event-notification_sent = уведомление отправлено
 event-access_denied = отказано в действии постороннему
+event-deadline_set = срок ответа: до { $date }
+event-deadline_extended = срок продлён до { $date }
+event-redirected = переадресовано: { $authority }
+event-info_requested = ведомство запросило уточнение
+event-closed = закрыто: { $how }
+event-feedback = ваша оценка
+event-feedback-verdict = ваша оценка результата: { $verdict }
+event-feedback-rating = ваша оценка работы: { $stars } из 5
+event-feedback-comment = ваш комментарий к результату
+event-authority_message-text = ответ ведомства: «{ $text }»
+appeal-details-deadline = Срок ответа: до { $date }
+appeal-details-verdict = Ваша оценка: { $verdict }{ $stars }
 
 ## Ошибки
 error-generic = Что-то пошло не так на нашей стороне — мы уже разбираемся. Ваш черновик сохранён; попробуйте ещё раз через минуту.
@@ -214,9 +226,66 @@ case-already-taken = Обращение уже в работе.
 case-is-closed = Обращение уже закрыто.
 case-no-citizen = Заявитель не пользуется ботом (обращение по телефону): ответ сохранён в истории, свяжитесь с ним по телефону.
 case-unknown-topic = Эта тема не связана ни с одним обращением.
+case-card-deadline = ⏳ Срок: до { $date } ({ $left })
+case-card-left = { $days ->
+        [one] остался { $days } рабочий день
+        [few] осталось { $days } рабочих дня
+       *[many] осталось { $days } рабочих дней
+    }
+case-card-overdue = просрочено
+case-card-law = Срок по 59-ФЗ: до { $date }
+case-card-extended = Срок продлевался.
+case-button-ask = ❓ Запросить уточнение
+case-button-redirect = ↪️ Переадресовать
+case-button-extend = ⏱ Продлить срок
+case-button-close = ✅ Закрыть
+case-button-back = ← Назад
+case-close-solved = ✅ Решено (ответ дан)
+case-close-not_competent = 🚫 Не в компетенции
+case-close-duplicate = ♊ Дубликат другого обращения
+case-extend-by = +{ $days } дн.
+case-ask-question = ✍️ Напишите вопрос заявителю по обращению { $number } следующим сообщением в этой теме (или «отмена»).
+case-ask-reason = ✍️ Почему обращение нужно передать в «{ $authority }»? Напишите причину следующим сообщением (или «отмена»).
+case-ask-duplicate = ✍️ Пришлите номер обращения, дубликатом которого является { $number } (например, 2026-000123), или «отмена».
+case-duplicate-unknown = Такого обращения нет (или это то же самое обращение). Пришлите номер ещё раз или напишите «отмена».
+case-input-cancelled = Отменено.
+case-action-done = Готово.
+case-extended = Срок продлён на { $days } дн. Заявитель уведомлён.
+case-closed-as = Обращение закрыто: { $how }.
+case-refused-no_case = Обращение не найдено.
+case-refused-not_official = { case-not-official }
+case-refused-closed = { case-is-closed }
+case-refused-no_citizen = { case-no-citizen }
+case-refused-no_answer_yet = Сначала напишите заявителю ответ в этой теме (что сделано или почему вопрос не в компетенции), затем закройте обращение.
+case-refused-not_head = Продлить срок может только руководитель (59-ФЗ, ст. 12 ч. 2).
+case-refused-no_extensions_left = Срок уже продлевался; повторное продление закон не допускает.
+case-refused-unknown_target = Это ведомство не подключено или обращение уже у него.
+case-refused-same_case = Обращение не может быть дубликатом самого себя.
+case-refused-invalid = Кнопка устарела. Обновите карточку обращения.
+group-redirected = ↪️ Обращение { $number } переадресовано в «{ $authority }». Причина: { $reason }. Тема закрыта.
+group-reopened = 🔁 Заявитель сообщил, что проблема по обращению { $number } не решена. Обращение возобновлено. Руководитель: { $heads }
+reminder = ⏰ Обращение { $number }: прошло { $percent } % срока. Ответить нужно до { $date } (рабочих дней: { $days }).
+reminder-due = 🔥 Истёк срок по обращению { $number } (до { $date }). Руководитель: { $heads }
+overdue-target = ⚠️ Просрочено обращение { $number }: { $authority }, срок был до { $date }, статус: { $status }.
+overdue-law = 🚨 Нарушен срок 59-ФЗ по обращению { $number }: { $authority }, до { $date }, статус: { $status }.
+triage-nobody = ведомство не назначено
 
 ## Гражданину: ответы ведомства и ход обращения
 relay-answer-header = 💬 Ответ по обращению { $number }:
 notice-taken = 🛠 Ваше обращение { $number } взято в работу. Если хотите что-то добавить, ответьте на это сообщение.
 followup-sent = Передано исполнителю по обращению { $number }.
+notice-extended = ⏱ Срок рассмотрения обращения { $number } продлён до { $date } (59-ФЗ, ст. 12 ч. 2).
+notice-redirected = ↪️ Ваше обращение { $number } передано по компетенции: { $authority }. Ответ придёт сюда же.
+info-request-header = ❓ По обращению { $number } ведомство просит уточнить. Ответьте на это сообщение:
+result-solved = ✅ Обращение { $number } закрыто: ведомство сообщает, что проблема решена. Ответ — выше. Проблема действительно решена?
+result-not_competent = 🚫 Обращение { $number } закрыто: вопрос не в компетенции ведомства (пояснение — в ответе выше). Оцените, пожалуйста, результат.
+result-duplicate = ♊ Обращение { $number } объединено с обращением { $original } о той же проблеме: ответ придёт по нему.
+verdict-solved = Решено
+verdict-partly = Частично
+verdict-not_solved = Не решено
+feedback-thanks = Спасибо! Обращение { $number }: «{ $verdict }». Оцените работу ведомства от 1 до 5:
+feedback-reopened = Обращение { $number } возобновлено и снова передано ведомству, руководитель уведомлён. Оцените, пожалуйста, полученный ответ от 1 до 5:
+feedback-rated = Спасибо за оценку { $stars } из 5 по обращению { $number }! Если хотите добавить комментарий, ответьте на это сообщение.
+feedback-already = Вы уже оценили этот результат.
+feedback-comment-saved = Спасибо, комментарий к обращению { $number } сохранён.
 followup-closed = Обращение { $number } уже закрыто, сообщение не передано. Если проблема осталась, подайте новое обращение.
