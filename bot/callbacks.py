@@ -58,6 +58,7 @@ class CaseAction(StrEnum):
     REDIRECT = "r"  # the list of authorities
     REDIRECT_TO = "rt"  # arg: the authority's code
     BACK = "b"  # the card's main buttons again
+    CONTACTS = "p"  # the citizen's contacts, in an alert only the presser sees
 
 
 class CaseCb(CallbackData, prefix="k"):

@@ -249,8 +249,6 @@ class CaseDesk:
         unsure = (created.data.get("unsure_words") if created else None) or []
         if unsure:
             lines.append(t("case-card-unsure", words=escape(", ".join(unsure[:20]))))
-        if appeal.caller_phone:
-            lines.append(t("case-card-phone", phone=appeal.caller_phone))
         lines += ["", t("case-card-help")]
         return "\n".join(lines)
 
@@ -292,6 +290,7 @@ class CaseDesk:
                 b(t("case-button-redirect"), appeal, CaseAction.REDIRECT),
             ]
         )
+        rows.append([b(t("case-button-contacts"), appeal, CaseAction.CONTACTS)])
         last = [b(t("case-button-close"), appeal, CaseAction.CLOSE)]
         if appeal.extensions < self.services.deadlines.extensions_allowed:
             last.insert(0, b(t("case-button-extend"), appeal, CaseAction.EXTEND))

@@ -83,6 +83,8 @@ async def authorise(
     official = None
     if authority is not None and authority.chat_id == chat_id:
         official = authority.official(tg_user_id)
+    if official is not None and not official.role.acts:
+        official = None  # an observer reads, never acts
     if official is None:
         appeal.record(
             EventKind.ACCESS_DENIED,
@@ -267,6 +269,41 @@ async def take_case(
             )
         await uow.commit()
         return Result(Outcome.DONE, appeal, official)
+
+
+@dataclass(frozen=True, slots=True)
+class Contacts:
+    phone: str | None
+    full_name: str | None
+
+
+async def citizen_contacts(
+    uow_factory: UnitOfWorkFactory, clock: Clock, *, appeal_id: int, chat_id: int, tg_user_id: int
+) -> tuple[Result, Contacts | None]:
+    """The citizen's personal data for the case's official (152-ФЗ: shown to the person who
+    needs it, never posted into the group; every look is written into the history)."""
+    async with uow_factory() as uow:
+        appeal = await uow.appeals.get(appeal_id)
+        if appeal is None:
+            return Result(Outcome.NO_CASE), None
+        _, official = await authorise(uow, appeal, chat_id, tg_user_id, clock, "contacts")
+        if official is None:
+            return Result(Outcome.NOT_OFFICIAL, appeal), None
+        citizen = await uow.citizens.get(appeal.citizen_id) if appeal.citizen_id else None
+        contacts = Contacts(
+            phone=(citizen.phone if citizen else None) or appeal.caller_phone,
+            full_name=citizen.full_name if citizen else None,
+        )
+        appeal.record(
+            EventKind.CONTACTS_VIEWED,
+            clock.now(),
+            ActorKind.OFFICIAL,
+            tg_user_id=tg_user_id,
+            official=official.full_name,
+        )
+        await uow.appeals.save(appeal)
+        await uow.commit()
+        return Result(Outcome.DONE, appeal, official), contacts
 
 
 async def link_notice(

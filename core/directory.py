@@ -28,8 +28,13 @@ class AuthorityKind(StrEnum):
 
 
 class OfficialRole(StrEnum):
-    EXECUTOR = "executor"
-    HEAD = "head"
+    EXECUTOR = "executor"  # acts on cases, sees the citizen's contacts
+    HEAD = "head"  # also extends deadlines, is called in when a case is overdue or reopened
+    OBSERVER = "observer"  # reads the group (e.g. ЦУР monitoring): no actions, no contacts
+
+    @property
+    def acts(self) -> bool:
+        return self is not OfficialRole.OBSERVER
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,7 @@ class EventKind(StrEnum):
     INFO_REQUESTED = "info_requested"  # the authority's question to the citizen
     CLOSED = "closed"  # the authority closed the case: its resolution
     FEEDBACK = "feedback"  # the citizen's verdict, rating or comment on the result
+    CONTACTS_VIEWED = "contacts_viewed"  # an official looked at the citizen's personal data
 
 
 class ActorKind(StrEnum):

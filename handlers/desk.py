@@ -230,6 +230,28 @@ async def menu_pressed(
     await message.answer(prompt)
 
 
+@router.callback_query(CaseCb.filter(F.action == CaseAction.CONTACTS))
+async def contacts_pressed(
+    query: CallbackQuery, callback_data: CaseCb, services: Services
+) -> None:
+    t = services.texts
+    chat_id = query.message.chat.id if query.message is not None else 0
+    result, contacts = await casework.citizen_contacts(
+        services.uow,
+        services.clock,
+        appeal_id=callback_data.appeal_id,
+        chat_id=chat_id,
+        tg_user_id=query.from_user.id,
+    )
+    if await _refuse(query, result, services) or contacts is None:
+        return
+    none = t("case-contacts-none")
+    await query.answer(
+        t("case-contacts", name=contacts.full_name or none, phone=contacts.phone or none),
+        show_alert=True,  # only the presser sees an alert: nothing lands in the group
+    )
+
+
 @router.callback_query(CaseCb.filter(F.action == CaseAction.EXTEND_BY))
 async def extend_pressed(
     query: CallbackQuery, callback_data: CaseCb, services: Services, sender: NotificationSender

@@ -49,6 +49,7 @@ async def consent_accepted(
             services.clock,
             query.from_user.id,
             version=services.settings.consent_version,
+            full_name=query.from_user.full_name,  # how the official addresses the citizen
         )
     await query.answer()
     if query.message is not None:

@@ -39,6 +39,7 @@ def test_a_case_opens_a_topic_with_a_card_and_answers_flow_both_ways(tg, bot, re
         "✋ Взять в работу",
         "❓ Запросить уточнение",
         "↪️ Переадресовать",
+        "📇 Контакты заявителя",
         "⏱ Продлить срок",
         "✅ Закрыть",
     ]

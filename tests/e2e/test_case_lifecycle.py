@@ -243,3 +243,20 @@ def test_a_duplicate_is_closed_with_the_originals_number(tg, bot, records, citiz
     assert [e.data.get("duplicate_of") for e in stored.history if e.kind is EventKind.CLOSED] == [
         original
     ]
+
+
+def test_contacts_only_for_the_officials_who_need_them(tg, bot, records, citizen):
+    saved = citizen.say(contact={"phone_number": "+79105551234", "user_id": citizen.id})
+    assert "сохран" in saved["text"].lower()
+    number, card = new_case(tg, citizen)
+    assert "Анна" not in card["text"]  # nothing personal is posted into the group
+    shown = press(tg, EXECUTOR, card, "📇")
+    assert shown["show_alert"] and "Заявитель: Анна" in shown["text"]
+    assert "Телефон: +79105551234" in shown["text"]
+    assert "видно только вам" in shown["text"]
+    refused = press(tg, STRANGER, card, "📇")
+    assert "только зарегистрированные" in refused["text"] and "Анна" not in refused["text"]
+    history = records.appeal(number).history
+    [viewed] = [e.data for e in history if e.kind is EventKind.CONTACTS_VIEWED]
+    assert viewed["tg_user_id"] == EXECUTOR
+    assert [e.data["action"] for e in history if e.kind is EventKind.ACCESS_DENIED] == ["contacts"]

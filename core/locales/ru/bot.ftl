@@ -174,6 +174,7 @@ event-authority_message = ответ ведомства
 event-internal_note = служебная отметка
 event-notification_sent = уведомление отправлено
 event-access_denied = отказано в действии постороннему
+event-contacts_viewed = сотрудник ведомства посмотрел контакты заявителя
 event-deadline_set = срок ответа: до { $date }
 event-deadline_extended = срок продлён до { $date }
 event-redirected = переадресовано: { $authority }
@@ -207,7 +208,6 @@ case-card-no-place = не указано
 case-card-no-municipality = не определён
 case-card-no-executor = не назначен
 case-card-attachments = Вложения: { $list }
-case-card-phone = Телефон заявителя: { $phone }
 case-card-unsure = Распознано неуверенно: { $words }
 case-card-help = Всё, что вы напишете в этой теме, получит заявитель. Сообщение, начинающееся с «!» (или /note), — внутренняя заметка, заявителю не отправляется.
 case-button-take = ✋ Взять в работу
@@ -240,6 +240,11 @@ case-button-redirect = ↪️ Переадресовать
 case-button-extend = ⏱ Продлить срок
 case-button-close = ✅ Закрыть
 case-button-back = ← Назад
+case-button-contacts = 📇 Контакты заявителя
+case-contacts = Заявитель: { $name }
+    Телефон: { $phone }
+    (видно только вам; просмотр записан в историю обращения)
+case-contacts-none = не указан
 case-close-solved = ✅ Решено (ответ дан)
 case-close-not_competent = 🚫 Не в компетенции
 case-close-duplicate = ♊ Дубликат другого обращения
