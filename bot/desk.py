@@ -14,7 +14,14 @@ from pathlib import Path
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    FSInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    ReplyParameters,
+)
 
 from bot.callbacks import CaseAction, CaseCb, FeedbackCb
 from bot.pacing import GroupPacer
@@ -50,6 +57,12 @@ class Postpone(Exception):  # noqa: N818 (a signal, not an error)
         self.seconds = seconds
 
 
+def _reply_to(message_id: int | None) -> ReplyParameters | None:
+    if message_id is None:
+        return None
+    return ReplyParameters(message_id=message_id, allow_sending_without_reply=True)
+
+
 def thread_is_gone(exc: TelegramBadRequest) -> bool:
     text = exc.message.lower()
     return "thread not found" in text or "topic_deleted" in text or "topic was deleted" in text
@@ -59,7 +72,7 @@ class CaseDesk:
     def __init__(self, bot: Bot, services: Services, pacer: GroupPacer | None = None) -> None:
         self.bot = bot
         self.services = services
-        self.pacer = pacer or GroupPacer()
+        self.pacer = pacer or GroupPacer(services.settings.group_messages_per_minute)
 
     # -- dispatch ---------------------------------------------------------------------------
 
@@ -85,6 +98,8 @@ class CaseDesk:
             await self.reminder(n)
         elif n.kind is NotificationKind.OVERDUE_ALERT:
             await self.overdue(n)
+        elif n.kind is NotificationKind.MIRROR_EDIT:
+            await self.mirror_edit(n)
         else:
             raise ValueError(f"not a desk notification: {n.kind}")
 
@@ -390,12 +405,22 @@ class CaseDesk:
             n.chat_id, self.services.texts("relay-answer-header", number=n.payload["number"])
         )
         copied = await self.bot.copy_message(
-            n.chat_id, n.payload["from_chat_id"], n.payload["message_id"]
+            n.chat_id,
+            n.payload["from_chat_id"],
+            n.payload["message_id"],
+            reply_parameters=_reply_to(n.payload.get("reply_to")),
         )
-        for message_id in (header.message_id, copied.message_id):
-            await casework.link_notice(
-                self.services.uow, n.appeal_id, n.chat_id, message_id, LinkDirection.TO_CITIZEN
-            )
+        await casework.link_notice(
+            self.services.uow, n.appeal_id, n.chat_id, header.message_id, LinkDirection.TO_CITIZEN
+        )
+        await casework.link_notice(
+            self.services.uow,
+            n.appeal_id,
+            n.chat_id,
+            copied.message_id,
+            LinkDirection.TO_CITIZEN,
+            group=(n.payload["from_chat_id"], n.payload["message_id"]),
+        )
 
     async def relay_to_group(self, n: Notification) -> None:
         appeal, directory = await self._case(n)
@@ -406,11 +431,20 @@ class CaseDesk:
             topic = await self.ensure_topic(appeal, authority, directory)
             self._pace(authority.chat_id)
             try:
-                await self.bot.copy_message(
+                copied = await self.bot.copy_message(
                     authority.chat_id,
                     n.payload["from_chat_id"],
                     n.payload["message_id"],
                     message_thread_id=topic.thread_id,
+                    reply_parameters=_reply_to(n.payload.get("reply_to")),
+                )
+                await casework.link_notice(  # its copy in the topic: edits follow it
+                    self.services.uow,
+                    appeal.id or 0,
+                    n.payload["from_chat_id"],
+                    n.payload["message_id"],
+                    LinkDirection.TO_GROUP,
+                    group=(authority.chat_id, copied.message_id),
                 )
                 if n.payload.get("refresh_card"):  # the citizen answered a question
                     await self.refresh_card(appeal)
@@ -448,8 +482,41 @@ class CaseDesk:
         copied = await self.bot.copy_message(
             n.chat_id, n.payload["from_chat_id"], n.payload["message_id"]
         )
-        for message_id in (header.message_id, copied.message_id):
-            await casework.link_notice(self.services.uow, n.appeal_id, n.chat_id, message_id)
+        await casework.link_notice(self.services.uow, n.appeal_id, n.chat_id, header.message_id)
+        await casework.link_notice(
+            self.services.uow,
+            n.appeal_id,
+            n.chat_id,
+            copied.message_id,
+            LinkDirection.TO_CITIZEN,
+            group=(n.payload["from_chat_id"], n.payload["message_id"]),
+        )
+
+    async def mirror_edit(self, n: Notification) -> None:
+        """Edit the copy of an edited message (text or caption, with its formatting)."""
+        if n.chat_id < 0:
+            self._pace(n.chat_id)
+        entities = [MessageEntity.model_validate(e) for e in n.payload.get("entities") or []]
+        try:
+            if n.payload.get("caption"):
+                await self.bot.edit_message_caption(
+                    chat_id=n.chat_id,
+                    message_id=n.payload["message_id"],
+                    caption=n.payload["text"],
+                    caption_entities=entities,
+                    parse_mode=None,
+                )
+            else:
+                await self.bot.edit_message_text(
+                    n.payload["text"],
+                    chat_id=n.chat_id,
+                    message_id=n.payload["message_id"],
+                    entities=entities,
+                    parse_mode=None,
+                )
+        except TelegramBadRequest as exc:
+            if "not modified" not in exc.message.lower():
+                raise
 
     async def result(self, n: Notification) -> None:
         """The case is closed: the citizen hears how and says whether it was solved."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from html import escape
+from typing import Any
+
+from aiogram.types import Message
 
 from core.draft import Draft
 from core.model import Appeal, AttachmentKind, EventKind, HistoryEvent
@@ -154,3 +157,9 @@ def appeal_details(services: Services, appeal: Appeal) -> str:
             )
         )
     return "\n".join(lines)
+
+
+def entities_of(message: Message) -> list[dict[str, Any]]:
+    """A message's formatting as JSON (kept in the outbox to repeat an edit elsewhere)."""
+    found = message.entities if message.text is not None else message.caption_entities
+    return [e.model_dump(exclude_none=True, mode="json") for e in found or []]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from core.clock import Clock
 from core.desk import LinkDirection, MessageLink, Topic, is_internal_note
@@ -116,8 +117,10 @@ async def official_message(
     tg_user_id: int,
     message_id: int,
     text: str | None,
+    reply_to_message_id: int | None = None,
 ) -> Result:
-    """An official wrote in a case's topic: relay it to the citizen, or keep it as a note."""
+    """An official wrote in a case's topic: relay it to the citizen, or keep it as a note.
+    A reply to a citizen's message in the topic arrives as a reply to their original."""
     async with uow_factory() as uow:
         topic = await uow.topics.by_thread(chat_id, thread_id)
         appeal = await uow.appeals.get(topic.appeal_id) if topic else None
@@ -158,11 +161,128 @@ async def official_message(
                     "number": appeal.number,
                     "from_chat_id": chat_id,
                     "message_id": message_id,
+                    "reply_to": await _counterpart(uow, appeal, chat_id, reply_to_message_id),
                 },
             )
         )
         await uow.commit()
         return Result(Outcome.RELAYED, appeal, official)
+
+
+async def _counterpart(
+    uow: UnitOfWork, appeal: Appeal, group_chat: int, group_message: int | None
+) -> int | None:
+    """The citizen's side of a message in the case's topic (None when it has none)."""
+    if group_message is None:
+        return None
+    link = await uow.links.by_group_message(group_chat, group_message)
+    return link.citizen_message_id if link and link.appeal_id == appeal.id else None
+
+
+async def official_edit(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    *,
+    chat_id: int,
+    tg_user_id: int,
+    message_id: int,
+    text: str | None,
+    entities: list[dict[str, Any]] | None,
+    caption: bool,
+) -> Result:
+    """An official edited a message the citizen got: the citizen's copy is edited too."""
+    async with uow_factory() as uow:
+        link = await uow.links.by_group_message(chat_id, message_id)
+        if link is None or link.direction is not LinkDirection.TO_CITIZEN:
+            return Result(Outcome.NO_CASE)  # a note, or never relayed: nothing to mirror
+        appeal = await uow.appeals.get(link.appeal_id)
+        if appeal is None:
+            return Result(Outcome.NO_CASE)
+        _, official = await authorise(uow, appeal, chat_id, tg_user_id, clock, "edit")
+        if official is None:
+            return Result(Outcome.NOT_OFFICIAL, appeal)
+        appeal.record(
+            EventKind.AUTHORITY_MESSAGE,
+            clock.now(),
+            ActorKind.OFFICIAL,
+            text=text,
+            message_id=message_id,
+            edited=True,
+            tg_user_id=tg_user_id,
+            official=official.full_name,
+        )
+        await uow.appeals.save(appeal)
+        await _mirror(
+            uow, appeal, link.citizen_chat_id, link.citizen_message_id, text, entities, caption
+        )
+        await uow.commit()
+        return Result(Outcome.RELAYED, appeal, official)
+
+
+async def citizen_edit(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    *,
+    tg_user_id: int,
+    message_id: int,
+    text: str | None,
+    entities: list[dict[str, Any]] | None,
+    caption: bool,
+) -> Result:
+    """A citizen edited a follow-up that went to the topic: the topic's copy is edited too."""
+    async with uow_factory() as uow:
+        link = await uow.links.by_citizen_message(tg_user_id, message_id)
+        if (
+            link is None
+            or link.direction is not LinkDirection.TO_GROUP
+            or link.group_chat_id is None
+            or link.group_message_id is None
+        ):
+            return Result(Outcome.NO_CASE)
+        appeal = await uow.appeals.get(link.appeal_id)
+        if appeal is None or await citizen_chat_of(uow, appeal) != tg_user_id:
+            return Result(Outcome.NO_CASE)
+        appeal.record(
+            EventKind.CITIZEN_MESSAGE,
+            clock.now(),
+            ActorKind.CITIZEN,
+            text=text,
+            message_id=message_id,
+            edited=True,
+        )
+        await uow.appeals.save(appeal)
+        await _mirror(
+            uow, appeal, link.group_chat_id, link.group_message_id, text, entities, caption
+        )
+        await uow.commit()
+        return Result(Outcome.RELAYED, appeal)
+
+
+async def _mirror(
+    uow: UnitOfWork,
+    appeal: Appeal,
+    chat_id: int,
+    message_id: int,
+    text: str | None,
+    entities: list[dict[str, Any]] | None,
+    caption: bool,
+) -> None:
+    assert appeal.id is not None
+    await uow.notifications.add(
+        Notification(
+            kind=NotificationKind.MIRROR_EDIT,
+            chat_id=chat_id,
+            created_at=appeal.updated_at,
+            appeal_id=appeal.id,
+            payload={
+                "number": appeal.number,
+                "message_id": message_id,
+                "text": text or "",
+                "entities": entities or [],
+                "caption": caption,
+            },
+        )
+    )
 
 
 async def citizen_followup(
@@ -213,6 +333,10 @@ async def citizen_followup(
                     "from_chat_id": tg_user_id,
                     "message_id": message_id,
                     "refresh_card": answered_question,
+                    # a reply to the copy of an official's message answers their original
+                    "reply_to": link.group_message_id
+                    if link and link.direction is LinkDirection.TO_CITIZEN
+                    else None,
                 },
             )
         )
@@ -312,8 +436,19 @@ async def link_notice(
     citizen_chat_id: int,
     message_id: int,
     direction: LinkDirection = LinkDirection.NOTICE,
+    group: tuple[int, int] | None = None,
 ) -> None:
-    """Remember a bot message the citizen got about a case (a reply to it is a follow-up)."""
+    """Remember a message the citizen has about a case (a reply to it is a follow-up), and
+    its counterpart in the topic when there is one (edits and replies are mirrored)."""
     async with uow_factory() as uow:
-        await uow.links.add(MessageLink(appeal_id, citizen_chat_id, message_id, direction))
+        await uow.links.add(
+            MessageLink(
+                appeal_id,
+                citizen_chat_id,
+                message_id,
+                direction,
+                group_chat_id=group[0] if group else None,
+                group_message_id=group[1] if group else None,
+            )
+        )
         await uow.commit()

@@ -15,6 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.callbacks import CaseAction, CaseCb
 from bot.notifier import NotificationSender
+from bot.render import entities_of
 from core import case_actions, casework
 from core import services as core_services
 from core.casework import Outcome, Result
@@ -144,6 +145,7 @@ async def _after_action(
 @router.message(in_case_topic)
 async def official_wrote(message: Message, services: Services, sender: NotificationSender) -> None:
     assert message.from_user is not None and message.message_thread_id is not None
+    replied = message.reply_to_message
     result = await casework.official_message(
         services.uow,
         services.clock,
@@ -152,6 +154,10 @@ async def official_wrote(message: Message, services: Services, sender: Notificat
         tg_user_id=message.from_user.id,
         message_id=message.message_id,
         text=message.text or message.caption,
+        # in a forum every message "replies" to the topic's first message: only a real reply
+        reply_to_message_id=replied.message_id
+        if replied is not None and replied.message_id != message.message_thread_id
+        else None,
     )
     t = services.texts
     if result.outcome is Outcome.RELAYED:
@@ -168,6 +174,25 @@ async def _refuse(query: CallbackQuery, result: Result, services: Services) -> b
         return False
     await query.answer(services.texts(f"case-refused-{result.outcome.value}"), show_alert=True)
     return True
+
+
+@router.edited_message(in_case_topic)
+async def official_edited(
+    message: Message, services: Services, sender: NotificationSender
+) -> None:
+    assert message.from_user is not None
+    result = await casework.official_edit(
+        services.uow,
+        services.clock,
+        chat_id=message.chat.id,
+        tg_user_id=message.from_user.id,
+        message_id=message.message_id,
+        text=message.text if message.text is not None else message.caption,
+        entities=entities_of(message),
+        caption=message.text is None,
+    )
+    if result.outcome is Outcome.RELAYED:
+        sender.wake()
 
 
 @router.callback_query(CaseCb.filter(F.action.in_(MENUS)))

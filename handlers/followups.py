@@ -10,6 +10,7 @@ from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.types import Message
 
 from bot.notifier import NotificationSender
+from bot.render import entities_of
 from core import casework
 from core.casework import Outcome
 from priemnaya.bootstrap import Services
@@ -60,3 +61,30 @@ async def reply_about_a_case(
         return
     sender.wake()
     await message.answer(t("followup-sent", number=result.appeal.number))
+
+
+@router.edited_message()
+async def followup_edited(
+    message: Message, services: Services, sender: NotificationSender
+) -> None:
+    """A follow-up the topic has a copy of was edited: so is the copy (else: the draft's)."""
+    assert message.from_user is not None
+    for attempt in range(LINK_RETRIES + 1):
+        result = await casework.citizen_edit(
+            services.uow,
+            services.clock,
+            tg_user_id=message.from_user.id,
+            message_id=message.message_id,
+            text=message.text if message.text is not None else message.caption,
+            entities=entities_of(message),
+            caption=message.text is None,
+        )
+        # edited right after it was sent: its copy may be going out this very moment
+        sent_at = message.date.timestamp()
+        fresh = (message.edit_date or sent_at) - sent_at < FRESH.total_seconds()
+        if result.outcome is Outcome.RELAYED or not fresh or attempt == LINK_RETRIES:
+            break
+        await asyncio.sleep(LINK_RETRY_SECONDS)
+    if result.outcome is not Outcome.RELAYED:
+        raise SkipHandler
+    sender.wake()

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
         description="Deadline policy (TOML; default: core/data/deadlines.toml — 59-ФЗ frame, "
         "ЦУР targets per sector, priority topics, reminders)",
     )
+    group_messages_per_minute: int = Field(
+        default=20, ge=1, description="Messages a minute into one group (Telegram's limit)"
+    )
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
     outbox_retry_seconds: float = Field(
         default=2.5, gt=0, description="First retry delay of a failed send (doubles each time)"

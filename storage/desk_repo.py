@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -98,13 +100,19 @@ class SqlLinkRepository:
                     )
                 )
         except IntegrityError:  # linked before (a redelivered update, or a new role for it)
+            values: dict[str, Any] = {"direction": link.direction.value}
+            if link.group_message_id is not None:  # the counterpart is known now
+                values |= {
+                    "group_chat_id": link.group_chat_id,
+                    "group_message_id": link.group_message_id,
+                }
             await self.session.exec(
                 update(MessageLinkRow)
                 .where(
                     MessageLinkRow.citizen_chat_id == link.citizen_chat_id,
                     MessageLinkRow.citizen_message_id == link.citizen_message_id,
                 )
-                .values(direction=link.direction.value)
+                .values(**values)
             )
 
     async def by_citizen_message(self, chat_id: int, message_id: int) -> MessageLink | None:
@@ -116,13 +124,30 @@ class SqlLinkRepository:
                 )
             )
         ).scalar_one_or_none()
-        if row is None:
-            return None
-        return MessageLink(
-            appeal_id=row.appeal_id,
-            citizen_chat_id=row.citizen_chat_id,
-            citizen_message_id=row.citizen_message_id,
-            direction=LinkDirection(row.direction),
-            group_chat_id=row.group_chat_id,
-            group_message_id=row.group_message_id,
-        )
+        return _link(row) if row is not None else None
+
+    async def by_group_message(self, chat_id: int, message_id: int) -> MessageLink | None:
+        """The pair of a message in a case's topic (the latest, if several were linked)."""
+        row = (
+            await self.session.exec(
+                select(MessageLinkRow)
+                .where(
+                    MessageLinkRow.group_chat_id == chat_id,
+                    MessageLinkRow.group_message_id == message_id,
+                )
+                .order_by(MessageLinkRow.id.desc())  # type: ignore[union-attr]
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        return _link(row) if row is not None else None
+
+
+def _link(row: MessageLinkRow) -> MessageLink:
+    return MessageLink(
+        appeal_id=row.appeal_id,
+        citizen_chat_id=row.citizen_chat_id,
+        citizen_message_id=row.citizen_message_id,
+        direction=LinkDirection(row.direction),
+        group_chat_id=row.group_chat_id,
+        group_message_id=row.group_message_id,
+    )

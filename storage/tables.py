@@ -257,6 +257,7 @@ class MessageLinkRow(SQLModel, table=True):
     __tablename__ = "message_links"
     __table_args__ = (
         UniqueConstraint("citizen_chat_id", "citizen_message_id", name="uq_links_citizen"),
+        Index("ix_links_group", "group_chat_id", "group_message_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

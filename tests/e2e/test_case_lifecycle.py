@@ -26,7 +26,9 @@ from tests.e2e.harness import BotProcess, Citizen, text_of
 
 @pytest.fixture(scope="module")
 def bot(tg, module_db, tmp_path_factory) -> Iterator[BotProcess]:
-    yield from desk_bot(tg, module_db, tmp_path_factory)
+    # Every case here goes to one group; Telegram's 20/min would make the module wait for
+    # minutes (the pacing itself is tested in test_authority_desk and test_pacing).
+    yield from desk_bot(tg, module_db, tmp_path_factory, GROUP_MESSAGES_PER_MINUTE="600")
 
 
 def button(tg, message: dict, label: str) -> str:
@@ -260,3 +262,48 @@ def test_contacts_only_for_the_officials_who_need_them(tg, bot, records, citizen
     [viewed] = [e.data for e in history if e.kind is EventKind.CONTACTS_VIEWED]
     assert viewed["tg_user_id"] == EXECUTOR
     assert [e.data["action"] for e in history if e.kind is EventKind.ACCESS_DENIED] == ["contacts"]
+
+
+def test_edits_and_replies_are_mirrored_both_ways(tg, bot, records, citizen):
+    number, card = new_case(tg, citizen)
+    thread = card["message_thread_id"]
+    mark = tg.mark()
+    said = tg.send_message(
+        EXECUTOR, "Приедем во вторник", chat_id=CITY_GKH, message_thread_id=thread
+    )
+    copy = citizen.wait(lambda m: text_of(m) == "Приедем во вторник", after=mark, timeout=15)
+
+    # The official corrects the answer: the citizen's copy changes with it.
+    mark = tg.mark()
+    tg.edit_message(EXECUTOR, said["message_id"], "Приедем в среду", chat_id=CITY_GKH)
+    edited = tg.wait_for_edit(citizen.id, copy["message_id"], after=mark, timeout=15)
+    assert edited["text"] == "Приедем в среду"
+
+    # The citizen answers that very message: in the topic it answers the official's original.
+    mark = tg.mark()
+    reply = tg.send_message(citizen.id, "Хорошо", reply_to_message_id=copy["message_id"])
+    in_group = in_topic(tg, thread, "Хорошо", mark)
+    assert in_group["reply_to_message"]["message_id"] == said["message_id"]
+
+    # …then corrects it: so does its copy in the topic.
+    mark = tg.mark()
+    tg.edit_message(citizen.id, reply["message_id"], "Хорошо, буду дома после 10")
+    fixed = tg.wait_for_edit(CITY_GKH, in_group["message_id"], after=mark, timeout=15)
+    assert fixed["text"] == "Хорошо, буду дома после 10"
+
+    # The official replies to the citizen's message in the topic: a reply on their side too.
+    mark = tg.mark()
+    tg.send_message(
+        EXECUTOR,
+        "Подъезд 2?",
+        chat_id=CITY_GKH,
+        message_thread_id=thread,
+        reply_to_message_id=in_group["message_id"],
+    )
+    answer = citizen.wait(lambda m: text_of(m) == "Подъезд 2?", after=mark, timeout=15)
+    assert answer["reply_to_message"]["message_id"] == reply["message_id"]
+    history = records.appeal(number).history
+    assert [e.data["text"] for e in history if e.data.get("edited")] == [
+        "Приедем в среду",
+        "Хорошо, буду дома после 10",
+    ]

@@ -1,4 +1,5 @@
-"""deadlines of appeals (ЦУР target, 59-ФЗ date, extensions) and the citizen's verdict
+"""deadlines of appeals (ЦУР target, 59-ФЗ date, extensions), the citizen's verdict;
+message pairs found from the group's side (edits and replies mirrored)
 
 Revision ID: 0006
 Revises: 0005
@@ -26,9 +27,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("verdict", sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column("rating", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_appeals_due_at"), ["due_at"], unique=False)
+    op.create_index("ix_links_group", "message_links", ["group_chat_id", "group_message_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_links_group", table_name="message_links")
     with op.batch_alter_table("appeals", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_appeals_due_at"))
         for column in ("rating", "verdict", "extensions", "law_due_at", "due_at"):
