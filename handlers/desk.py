@@ -6,6 +6,7 @@ there is taken as the answer (FSM state per official and group)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiogram import F, Router
@@ -20,6 +21,7 @@ from core import case_actions, casework
 from core import services as core_services
 from core.casework import Outcome, Result
 from core.model import Resolution
+from handlers.followups import LINK_RETRIES, LINK_RETRY_SECONDS, edited_soon
 from priemnaya.bootstrap import Services
 
 router = Router(name=__name__)
@@ -181,16 +183,22 @@ async def official_edited(
     message: Message, services: Services, sender: NotificationSender
 ) -> None:
     assert message.from_user is not None
-    result = await casework.official_edit(
-        services.uow,
-        services.clock,
-        chat_id=message.chat.id,
-        tg_user_id=message.from_user.id,
-        message_id=message.message_id,
-        text=message.text if message.text is not None else message.caption,
-        entities=entities_of(message),
-        caption=message.text is None,
-    )
+    for attempt in range(LINK_RETRIES + 1):
+        result = await casework.official_edit(
+            services.uow,
+            services.clock,
+            chat_id=message.chat.id,
+            tg_user_id=message.from_user.id,
+            message_id=message.message_id,
+            text=message.text if message.text is not None else message.caption,
+            entities=entities_of(message),
+            caption=message.text is None,
+        )
+        # edited right after it was sent: its copy may be going out this very moment
+        if result.outcome is not Outcome.NO_CASE or not edited_soon(message):
+            break
+        if attempt < LINK_RETRIES:
+            await asyncio.sleep(LINK_RETRY_SECONDS)
     if result.outcome is Outcome.RELAYED:
         sender.wake()
 

@@ -22,6 +22,12 @@ LINK_RETRY_SECONDS = 0.25
 FRESH = timedelta(seconds=10)
 
 
+def edited_soon(message: Message) -> bool:
+    """Edited within moments of being sent (its relay may not have written its pair yet)."""
+    sent_at = message.date.timestamp()
+    return (message.edit_date or sent_at) - sent_at < FRESH.total_seconds()
+
+
 async def replies_to_the_bot(message: Message) -> bool:
     """A coroutine filter (a magic filter would cost a worker-thread hop per message)."""
     replied = message.reply_to_message
@@ -80,9 +86,11 @@ async def followup_edited(
             caption=message.text is None,
         )
         # edited right after it was sent: its copy may be going out this very moment
-        sent_at = message.date.timestamp()
-        fresh = (message.edit_date or sent_at) - sent_at < FRESH.total_seconds()
-        if result.outcome is Outcome.RELAYED or not fresh or attempt == LINK_RETRIES:
+        if (
+            result.outcome is Outcome.RELAYED
+            or not edited_soon(message)
+            or attempt == LINK_RETRIES
+        ):
             break
         await asyncio.sleep(LINK_RETRY_SECONDS)
     if result.outcome is not Outcome.RELAYED:
