@@ -8,9 +8,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from html import escape
 from pathlib import Path
+from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
@@ -44,6 +46,7 @@ from core.notifications import Notification, NotificationKind
 from priemnaya.bootstrap import Services
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TOPIC_NAME_CHARS = 128  # Telegram's limit for a topic name
 CARD_TEXT_CHARS = 2500
@@ -78,30 +81,23 @@ class CaseDesk:
 
     async def deliver(self, n: Notification) -> None:
         """Raises Postpone, or Telegram errors for the sender to classify."""
-        if n.kind is NotificationKind.FORWARDED:
-            await self.forward(n)
-        elif n.kind is NotificationKind.TRIAGE:
-            await self.triage(n)
-        elif n.kind is NotificationKind.RELAY_TO_CITIZEN:
-            await self.relay_to_citizen(n)
-        elif n.kind is NotificationKind.RELAY_TO_GROUP:
-            await self.relay_to_group(n)
-        elif n.kind is NotificationKind.CASE_NOTICE:
-            await self.notice(n)
-        elif n.kind is NotificationKind.INFO_REQUEST:
-            await self.info_request(n)
-        elif n.kind is NotificationKind.RESULT:
-            await self.result(n)
-        elif n.kind is NotificationKind.GROUP_NOTICE:
-            await self.group_notice(n)
-        elif n.kind is NotificationKind.DEADLINE_REMINDER:
-            await self.reminder(n)
-        elif n.kind is NotificationKind.OVERDUE_ALERT:
-            await self.overdue(n)
-        elif n.kind is NotificationKind.MIRROR_EDIT:
-            await self.mirror_edit(n)
-        else:
+        handlers = {
+            NotificationKind.FORWARDED: self.forward,
+            NotificationKind.TRIAGE: self.triage,
+            NotificationKind.RELAY_TO_CITIZEN: self.relay_to_citizen,
+            NotificationKind.RELAY_TO_GROUP: self.relay_to_group,
+            NotificationKind.CASE_NOTICE: self.notice,
+            NotificationKind.INFO_REQUEST: self.info_request,
+            NotificationKind.RESULT: self.result,
+            NotificationKind.GROUP_NOTICE: self.group_notice,
+            NotificationKind.DEADLINE_REMINDER: self.reminder,
+            NotificationKind.OVERDUE_ALERT: self.overdue,
+            NotificationKind.MIRROR_EDIT: self.mirror_edit,
+        }
+        handler = handlers.get(n.kind)
+        if handler is None:
             raise ValueError(f"not a desk notification: {n.kind}")
+        await handler(n)
 
     def _pace(self, chat_id: int, count: int = 1) -> None:
         wait = self.pacer.reserve(chat_id, time.monotonic(), count)
@@ -427,33 +423,51 @@ class CaseDesk:
         authority = directory.authority(appeal.authority)
         if authority is None or authority.chat_id is None:
             return
+        chat = authority.chat_id
+        copied = await self._into_topic(
+            appeal,
+            authority,
+            directory,
+            lambda thread: self.bot.copy_message(
+                chat,
+                n.payload["from_chat_id"],
+                n.payload["message_id"],
+                message_thread_id=thread,
+                reply_parameters=_reply_to(n.payload.get("reply_to")),
+            ),
+        )
+        await casework.link_notice(  # its copy in the topic: edits follow it
+            self.services.uow,
+            appeal.id or 0,
+            n.payload["from_chat_id"],
+            n.payload["message_id"],
+            LinkDirection.TO_GROUP,
+            group=(chat, copied.message_id),
+        )
+        if n.payload.get("refresh_card"):  # the citizen answered a question
+            await self.refresh_card(appeal)
+
+    async def _into_topic(
+        self,
+        appeal: Appeal,
+        authority: Authority,
+        directory: Directory,
+        send: Callable[[int], Awaitable[T]],
+    ) -> T:
+        """Send into the case's topic (paced); a topic deleted behind the bot's back is
+        opened again from the database and the send repeated once."""
+        assert authority.chat_id is not None
         for attempt in range(2):
             topic = await self.ensure_topic(appeal, authority, directory)
             self._pace(authority.chat_id)
             try:
-                copied = await self.bot.copy_message(
-                    authority.chat_id,
-                    n.payload["from_chat_id"],
-                    n.payload["message_id"],
-                    message_thread_id=topic.thread_id,
-                    reply_parameters=_reply_to(n.payload.get("reply_to")),
-                )
-                await casework.link_notice(  # its copy in the topic: edits follow it
-                    self.services.uow,
-                    appeal.id or 0,
-                    n.payload["from_chat_id"],
-                    n.payload["message_id"],
-                    LinkDirection.TO_GROUP,
-                    group=(authority.chat_id, copied.message_id),
-                )
-                if n.payload.get("refresh_card"):  # the citizen answered a question
-                    await self.refresh_card(appeal)
-                return
+                return await send(topic.thread_id)
             except TelegramBadRequest as exc:
                 if not thread_is_gone(exc) or attempt:
                     raise
                 log.warning("case %s: its topic was deleted; opening a new one", appeal.number)
                 await casework.drop_topic(self.services.uow, topic.id or 0)
+        raise AssertionError("unreachable")
 
     async def notice(self, n: Notification) -> None:
         assert n.appeal_id is not None
@@ -560,19 +574,14 @@ class CaseDesk:
     async def _say_in_topic(
         self, appeal: Appeal, authority: Authority, directory: Directory, text: str
     ) -> None:
-        assert authority.chat_id is not None
-        for attempt in range(2):
-            topic = await self.ensure_topic(appeal, authority, directory)
-            self._pace(authority.chat_id)
-            try:
-                await self.bot.send_message(
-                    authority.chat_id, text, message_thread_id=topic.thread_id
-                )
-                return
-            except TelegramBadRequest as exc:
-                if not thread_is_gone(exc) or attempt:
-                    raise
-                await casework.drop_topic(self.services.uow, topic.id or 0)
+        chat = authority.chat_id
+        assert chat is not None
+        await self._into_topic(
+            appeal,
+            authority,
+            directory,
+            lambda thread: self.bot.send_message(chat, text, message_thread_id=thread),
+        )
 
     async def group_notice(self, n: Notification) -> None:
         t = self.services.texts

@@ -12,28 +12,14 @@ from core.clock import Clock
 from core.deadlines import DeadlinePolicy
 from core.directory import OfficialRole
 from core.model import ActorKind, Appeal, AppealStatus, EventKind, Resolution
-from core.notifications import Notification, NotificationKind
+from core.notifications import NotificationKind
+from core.outbox import notify
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.services import schedule_timers
 
 
 def _who(official_name: str, tg_user_id: int) -> dict[str, Any]:
     return {"tg_user_id": tg_user_id, "official": official_name}
-
-
-async def _notify(
-    uow: UnitOfWork, appeal: Appeal, kind: NotificationKind, chat: int, **payload: Any
-) -> None:
-    assert appeal.id is not None
-    await uow.notifications.add(
-        Notification(
-            kind=kind,
-            chat_id=chat,
-            created_at=appeal.updated_at,
-            appeal_id=appeal.id,
-            payload={"number": appeal.number, **payload},
-        )
-    )
 
 
 async def _open_case(
@@ -99,11 +85,12 @@ async def request_info(
             **who,
         )
         await uow.appeals.save(appeal)
-        await _notify(
+        await notify(
             uow,
             appeal,
             NotificationKind.INFO_REQUEST,
             citizen_chat,
+            now,
             from_chat_id=chat_id,
             message_id=message_id,
         )
@@ -149,11 +136,12 @@ async def extend_deadline(
         await uow.appeals.save(appeal)
         citizen_chat = await citizen_chat_of(uow, appeal)
         if citizen_chat is not None:
-            await _notify(
+            await notify(
                 uow,
                 appeal,
                 NotificationKind.CASE_NOTICE,
                 citizen_chat,
+                now,
                 notice="extended",
                 due_at=law_due.isoformat(),
             )
@@ -208,25 +196,27 @@ async def redirect(
         await uow.appeals.save(appeal)
         if topic is not None:
             await uow.topics.close(topic.id or 0)
-            await _notify(
+            await notify(
                 uow,
                 appeal,
                 NotificationKind.GROUP_NOTICE,
                 topic.chat_id,
+                now,
                 notice="redirected",
                 thread_id=topic.thread_id,
                 target_name=to.name,
                 reason=reason,
                 close_topic=True,
             )
-        await _notify(uow, appeal, NotificationKind.FORWARDED, to.chat_id, authority=to.code)
+        await notify(uow, appeal, NotificationKind.FORWARDED, to.chat_id, now, authority=to.code)
         citizen_chat = await citizen_chat_of(uow, appeal)
         if citizen_chat is not None:
-            await _notify(
+            await notify(
                 uow,
                 appeal,
                 NotificationKind.CASE_NOTICE,
                 citizen_chat,
+                now,
                 notice="redirected",
                 authority=to.name,
             )
@@ -270,11 +260,12 @@ async def close_case(
         await uow.appeals.save(appeal)
         citizen_chat = await citizen_chat_of(uow, appeal)
         if citizen_chat is not None:
-            await _notify(
+            await notify(
                 uow,
                 appeal,
                 NotificationKind.RESULT,
                 citizen_chat,
+                now,
                 resolution=resolution.value,
                 **extra,
             )

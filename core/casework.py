@@ -6,6 +6,7 @@ message accepted from an official or a citizen is never lost on a Telegram error
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -14,7 +15,8 @@ from core.desk import LinkDirection, MessageLink, Topic, is_internal_note
 from core.directory import Authority, Official
 from core.feedback import record_comment
 from core.model import ActorKind, Appeal, AppealStatus, EventKind
-from core.notifications import Notification, NotificationKind
+from core.notifications import NotificationKind
+from core.outbox import notify
 from core.ports import UnitOfWork, UnitOfWorkFactory
 
 
@@ -150,20 +152,15 @@ async def official_message(
         if citizen_chat is None:
             await uow.commit()
             return Result(Outcome.NO_CITIZEN, appeal, official)
-        assert appeal.id is not None
-        await uow.notifications.add(
-            Notification(
-                kind=NotificationKind.RELAY_TO_CITIZEN,
-                chat_id=citizen_chat,
-                created_at=now,
-                appeal_id=appeal.id,
-                payload={
-                    "number": appeal.number,
-                    "from_chat_id": chat_id,
-                    "message_id": message_id,
-                    "reply_to": await _counterpart(uow, appeal, chat_id, reply_to_message_id),
-                },
-            )
+        await notify(
+            uow,
+            appeal,
+            NotificationKind.RELAY_TO_CITIZEN,
+            citizen_chat,
+            now,
+            from_chat_id=chat_id,
+            message_id=message_id,
+            reply_to=await _counterpart(uow, appeal, chat_id, reply_to_message_id),
         )
         await uow.commit()
         return Result(Outcome.RELAYED, appeal, official)
@@ -213,7 +210,14 @@ async def official_edit(
         )
         await uow.appeals.save(appeal)
         await _mirror(
-            uow, appeal, link.citizen_chat_id, link.citizen_message_id, text, entities, caption
+            uow,
+            appeal,
+            clock.now(),
+            link.citizen_chat_id,
+            link.citizen_message_id,
+            text,
+            entities,
+            caption,
         )
         await uow.commit()
         return Result(Outcome.RELAYED, appeal, official)
@@ -252,7 +256,14 @@ async def citizen_edit(
         )
         await uow.appeals.save(appeal)
         await _mirror(
-            uow, appeal, link.group_chat_id, link.group_message_id, text, entities, caption
+            uow,
+            appeal,
+            clock.now(),
+            link.group_chat_id,
+            link.group_message_id,
+            text,
+            entities,
+            caption,
         )
         await uow.commit()
         return Result(Outcome.RELAYED, appeal)
@@ -261,27 +272,23 @@ async def citizen_edit(
 async def _mirror(
     uow: UnitOfWork,
     appeal: Appeal,
+    now: datetime,
     chat_id: int,
     message_id: int,
     text: str | None,
     entities: list[dict[str, Any]] | None,
     caption: bool,
 ) -> None:
-    assert appeal.id is not None
-    await uow.notifications.add(
-        Notification(
-            kind=NotificationKind.MIRROR_EDIT,
-            chat_id=chat_id,
-            created_at=appeal.updated_at,
-            appeal_id=appeal.id,
-            payload={
-                "number": appeal.number,
-                "message_id": message_id,
-                "text": text or "",
-                "entities": entities or [],
-                "caption": caption,
-            },
-        )
+    await notify(
+        uow,
+        appeal,
+        NotificationKind.MIRROR_EDIT,
+        chat_id,
+        now,
+        message_id=message_id,
+        text=text or "",
+        entities=entities or [],
+        caption=caption,
     )
 
 
@@ -322,23 +329,19 @@ async def citizen_followup(
         if authority is None or authority.chat_id is None:
             await uow.commit()  # kept in the history; a curator sees it with the case
             return Result(Outcome.NO_CASE, appeal)
-        await uow.notifications.add(
-            Notification(
-                kind=NotificationKind.RELAY_TO_GROUP,
-                chat_id=authority.chat_id,
-                created_at=now,
-                appeal_id=appeal.id,
-                payload={
-                    "number": appeal.number,
-                    "from_chat_id": tg_user_id,
-                    "message_id": message_id,
-                    "refresh_card": answered_question,
-                    # a reply to the copy of an official's message answers their original
-                    "reply_to": link.group_message_id
-                    if link and link.direction is LinkDirection.TO_CITIZEN
-                    else None,
-                },
-            )
+        await notify(
+            uow,
+            appeal,
+            NotificationKind.RELAY_TO_GROUP,
+            authority.chat_id,
+            now,
+            from_chat_id=tg_user_id,
+            message_id=message_id,
+            refresh_card=answered_question,
+            # a reply to the copy of an official's message answers their original
+            reply_to=link.group_message_id
+            if link and link.direction is LinkDirection.TO_CITIZEN
+            else None,
         )
         await uow.commit()
         return Result(Outcome.RELAYED, appeal)
@@ -381,15 +384,8 @@ async def take_case(
         await uow.appeals.save(appeal)
         citizen_chat = await citizen_chat_of(uow, appeal)
         if citizen_chat is not None:
-            assert appeal.id is not None
-            await uow.notifications.add(
-                Notification(
-                    kind=NotificationKind.CASE_NOTICE,
-                    chat_id=citizen_chat,
-                    created_at=now,
-                    appeal_id=appeal.id,
-                    payload={"number": appeal.number, "notice": "taken"},
-                )
+            await notify(
+                uow, appeal, NotificationKind.CASE_NOTICE, citizen_chat, now, notice="taken"
             )
         await uow.commit()
         return Result(Outcome.DONE, appeal, official)

@@ -10,7 +10,8 @@ from enum import StrEnum
 from core.clock import Clock
 from core.deadlines import DeadlinePolicy
 from core.model import ActorKind, Appeal, AppealStatus, EventKind, Verdict
-from core.notifications import Notification, NotificationKind
+from core.notifications import NotificationKind
+from core.outbox import notify
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.services import schedule_timers
 
@@ -92,14 +93,14 @@ async def _reopen(uow: UnitOfWork, appeal: Appeal, now: datetime, policy: Deadli
     authority = directory.authority(appeal.authority)
     chat = authority.chat_id if authority is not None else None
     if chat is not None:
-        await uow.notifications.add(
-            Notification(
-                kind=NotificationKind.GROUP_NOTICE,
-                chat_id=chat,
-                created_at=now,
-                appeal_id=appeal.id,
-                payload={"number": appeal.number, "notice": "reopened", "mention_heads": True},
-            )
+        await notify(
+            uow,
+            appeal,
+            NotificationKind.GROUP_NOTICE,
+            chat,
+            now,
+            notice="reopened",
+            mention_heads=True,
         )
     await schedule_timers(uow, appeal, chat, now, policy)
 

@@ -15,6 +15,7 @@ from core.examples import ExampleSource, LabeledExample
 from core.model import ActorKind, Appeal, AppealStatus, Citizen, EventKind
 from core.notifications import CURATORS_CHAT, Notification, NotificationKind
 from core.numbering import counter_name, format_number
+from core.outbox import notify
 from core.phones import normalise_phone
 from core.ports import AppealSummary, UnitOfWork, UnitOfWorkFactory
 from core.routing import Router
@@ -251,15 +252,7 @@ async def _route(
         kind, chat = NotificationKind.FORWARDED, decision.authority.chat_id
     else:
         kind, chat = NotificationKind.TRIAGE, CURATORS_CHAT
-    await uow.notifications.add(
-        Notification(
-            kind=kind,
-            chat_id=chat,
-            created_at=now,
-            appeal_id=appeal.id,
-            payload={"number": appeal.number, "authority": appeal.authority},
-        )
-    )
+    await notify(uow, appeal, kind, chat, now, authority=appeal.authority)
     forwarded = kind is NotificationKind.FORWARDED
     await schedule_timers(uow, appeal, chat if forwarded else None, now, policy)
 

@@ -6,7 +6,6 @@ there is taken as the answer (FSM state per official and group)."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiogram import F, Router
@@ -16,12 +15,12 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.callbacks import CaseAction, CaseCb
 from bot.notifier import NotificationSender
+from bot.pairing import edited_soon, until_paired
 from bot.render import entities_of
 from core import case_actions, casework
 from core import services as core_services
 from core.casework import Outcome, Result
 from core.model import Resolution
-from handlers.followups import LINK_RETRIES, LINK_RETRY_SECONDS, edited_soon
 from priemnaya.bootstrap import Services
 
 router = Router(name=__name__)
@@ -178,27 +177,46 @@ async def _refuse(query: CallbackQuery, result: Result, services: Services) -> b
     return True
 
 
+async def _acted(
+    query: CallbackQuery,
+    result: Result,
+    services: Services,
+    sender: NotificationSender,
+    done: str,
+) -> None:
+    """Answer a button whose action ran: refused, or done — the card follows the case."""
+    if await _refuse(query, result, services):
+        return
+    assert result.appeal is not None
+    await query.answer(done)
+    await sender.desk.refresh_card(result.appeal)
+    sender.wake()
+
+
+def _chat_of(query: CallbackQuery) -> int:
+    return query.message.chat.id if query.message is not None else 0
+
+
 @router.edited_message(in_case_topic)
 async def official_edited(
     message: Message, services: Services, sender: NotificationSender
 ) -> None:
     assert message.from_user is not None
-    for attempt in range(LINK_RETRIES + 1):
-        result = await casework.official_edit(
+    user = message.from_user.id
+    result = await until_paired(  # edited right after it was sent: its copy may be going out
+        lambda: casework.official_edit(
             services.uow,
             services.clock,
             chat_id=message.chat.id,
-            tg_user_id=message.from_user.id,
+            tg_user_id=user,
             message_id=message.message_id,
             text=message.text if message.text is not None else message.caption,
             entities=entities_of(message),
             caption=message.text is None,
-        )
-        # edited right after it was sent: its copy may be going out this very moment
-        if result.outcome is not Outcome.NO_CASE or not edited_soon(message):
-            break
-        if attempt < LINK_RETRIES:
-            await asyncio.sleep(LINK_RETRY_SECONDS)
+        ),
+        lambda r: r.outcome is not Outcome.NO_CASE,
+        edited_soon(message),
+    )
     if result.outcome is Outcome.RELAYED:
         sender.wake()
 
@@ -268,7 +286,7 @@ async def contacts_pressed(
     query: CallbackQuery, callback_data: CaseCb, services: Services
 ) -> None:
     t = services.texts
-    chat_id = query.message.chat.id if query.message is not None else 0
+    chat_id = _chat_of(query)
     result, contacts = await casework.citizen_contacts(
         services.uow,
         services.clock,
@@ -289,7 +307,7 @@ async def contacts_pressed(
 async def extend_pressed(
     query: CallbackQuery, callback_data: CaseCb, services: Services, sender: NotificationSender
 ) -> None:
-    chat_id = query.message.chat.id if query.message is not None else 0
+    chat_id = _chat_of(query)
     days = int(callback_data.arg) if callback_data.arg.isdigit() else 0
     if not 0 < days <= services.deadlines.extension_max_days:
         await query.answer(services.texts("case-refused-invalid"), show_alert=True)
@@ -303,12 +321,7 @@ async def extend_pressed(
         tg_user_id=query.from_user.id,
         days=days,
     )
-    if await _refuse(query, result, services):
-        return
-    assert result.appeal is not None
-    await query.answer(services.texts("case-extended", days=days))
-    await sender.desk.refresh_card(result.appeal)
-    sender.wake()
+    await _acted(query, result, services, sender, services.texts("case-extended", days=days))
 
 
 @router.callback_query(CaseCb.filter(F.action == CaseAction.CLOSE_AS))
@@ -327,7 +340,7 @@ async def close_pressed(
     except ValueError:
         await query.answer(services.texts("case-refused-invalid"), show_alert=True)
         return
-    chat_id = query.message.chat.id if query.message is not None else 0
+    chat_id = _chat_of(query)
     result = await case_actions.close_case(
         services.uow,
         services.clock,
@@ -336,14 +349,8 @@ async def close_pressed(
         tg_user_id=query.from_user.id,
         resolution=resolution,
     )
-    if await _refuse(query, result, services):
-        return
-    assert result.appeal is not None
-    await query.answer(
-        services.texts("case-closed-as", how=services.texts(f"case-close-{resolution.value}"))
-    )
-    await sender.desk.refresh_card(result.appeal)
-    sender.wake()
+    how = services.texts(f"case-close-{resolution.value}")
+    await _acted(query, result, services, sender, services.texts("case-closed-as", how=how))
 
 
 @router.callback_query(CaseCb.filter(F.action == CaseAction.TAKE))
@@ -354,7 +361,7 @@ async def take_pressed(
     sender: NotificationSender,
 ) -> None:
     t = services.texts
-    chat_id = query.message.chat.id if query.message is not None else 0
+    chat_id = _chat_of(query)
     result = await casework.take_case(
         services.uow,
         services.clock,
