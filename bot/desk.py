@@ -42,7 +42,7 @@ from core.model import (
     Resolution,
     Verdict,
 )
-from core.notifications import Notification, NotificationKind
+from core.notifications import CURATORS_CHAT, Notification, NotificationKind
 from priemnaya.bootstrap import Services
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,7 @@ class CaseDesk:
             NotificationKind.DEADLINE_REMINDER: self.reminder,
             NotificationKind.OVERDUE_ALERT: self.overdue,
             NotificationKind.MIRROR_EDIT: self.mirror_edit,
+            NotificationKind.REDIRECT_FRAME: self.redirect_frame,
         }
         handler = handlers.get(n.kind)
         if handler is None:
@@ -275,6 +276,10 @@ class CaseDesk:
         lines = [t("case-card-deadline", date=fmt_deadline(s, appeal.due_at), left=left)]
         if appeal.law_due_at != appeal.due_at:
             lines.append(t("case-card-law", date=fmt_deadline(s, appeal.law_due_at)))
+        if appeal.status is AppealStatus.ROUTED and appeal.assigned_at is not None:
+            until = s.deadlines.redirect_due(appeal.assigned_at)
+            if s.clock.now() < until:
+                lines.append(t("case-card-redirect-until", date=fmt_deadline(s, until)))
         if appeal.extensions:
             lines.append(t("case-card-extended"))
         return lines
@@ -672,4 +677,33 @@ class CaseDesk:
                 date=fmt_deadline(self.services, datetime.fromisoformat(n.payload["at"])),
                 status=status_name(self.services, appeal.status.value),
             ),
+        )
+
+    async def redirect_frame(self, n: Notification) -> None:
+        """The 7 days to forward the case are running out and nobody has taken it: remind
+        its holder (the authority's topic, or the ЦУР triage group)."""
+        appeal, directory = await self._case(n)
+        since = appeal.assigned_at
+        if not appeal.is_open or since is None or since.isoformat() != n.payload["since"]:
+            return  # closed, or moved on since the timer was written
+        t = self.services.texts
+        date = fmt_deadline(self.services, datetime.fromisoformat(n.payload["until"]))
+        if n.chat_id == CURATORS_CHAT:
+            chat = self.services.settings.curator_chat_id
+            if appeal.status is not AppealStatus.TRIAGE or chat is None:
+                return
+            self._pace(chat)
+            await self.bot.send_message(
+                chat, t("redirect-frame-triage", number=appeal.number, date=date)
+            )
+            return
+        authority = directory.authority(appeal.authority)
+        if (
+            appeal.status is not AppealStatus.ROUTED
+            or authority is None
+            or authority.chat_id != n.chat_id
+        ):
+            return  # taken in work (someone judged it), or it went elsewhere
+        await self._say_in_topic(
+            appeal, authority, directory, t("redirect-frame", number=appeal.number, date=date)
         )

@@ -15,7 +15,7 @@ from core.model import ActorKind, Appeal, AppealStatus, EventKind, Resolution
 from core.notifications import NotificationKind
 from core.outbox import notify
 from core.ports import UnitOfWork, UnitOfWorkFactory
-from core.services import schedule_timers
+from core.services import schedule_redirect_frame, schedule_timers
 
 
 def _who(official_name: str, tg_user_id: int) -> dict[str, Any]:
@@ -178,6 +178,8 @@ async def redirect(
         source = appeal.authority
         topic = await uow.topics.current(appeal.id or 0)
         who = _who(official.full_name, tg_user_id)
+        since = appeal.assigned_at or appeal.created_at
+        late = now > policy.redirect_due(since)  # past 59-ФЗ's 7 days: kept for the record
         appeal.assign(
             to.code, appeal.municipality, now, ActorKind.OFFICIAL, redirected=True, **who
         )
@@ -191,6 +193,7 @@ async def redirect(
             reason=reason,
             sector=appeal.sector,
             municipality=appeal.municipality,
+            late=late,
             **who,
         )
         await uow.appeals.save(appeal)
@@ -221,6 +224,7 @@ async def redirect(
                 authority=to.name,
             )
         await schedule_timers(uow, appeal, to.chat_id, now, policy)
+        await schedule_redirect_frame(uow, appeal, to.chat_id, now, policy)
         await uow.commit()
         return Result(Outcome.DONE, appeal, official)
 

@@ -36,6 +36,7 @@ class DeadlinePolicy:
     extension_max_days: int = 30
     extensions_allowed: int = 1
     redirect_days: int = 7
+    redirect_reminder_days: int = 2
     default_target: int = 15
     targets: dict[str, int] = field(default_factory=dict)
     priority_days: int = 8
@@ -78,6 +79,25 @@ class DeadlinePolicy:
         """By when a case outside the authority's competence must be forwarded (7 days)."""
         day = registered_at.astimezone(self.tz).date() + timedelta(days=self.redirect_days)
         return end_of_day(self.calendar.on_or_after(day), self.tz)
+
+    def redirect_timer(
+        self, *, appeal_id: int, number: str, chat: int, since: datetime, now: datetime
+    ) -> Notification | None:
+        """A reminder `redirect_reminder_days` before the forwarding frame (59-ФЗ ст. 8 ч. 3)
+        ends, for the case's holder since `since` (an authority's group, or ЦУР triage); it
+        is dropped on delivery if the case was taken, moved or closed meanwhile."""
+        until = self.redirect_due(since)
+        at = until - timedelta(days=self.redirect_reminder_days)
+        if at <= now:
+            return None
+        return Notification(
+            kind=NotificationKind.REDIRECT_FRAME,
+            chat_id=chat,
+            created_at=now,
+            appeal_id=appeal_id,
+            payload={"number": number, "since": since.isoformat(), "until": until.isoformat()},
+            not_before=at,
+        )
 
     # -- how much is left -------------------------------------------------------------------
 
@@ -157,6 +177,7 @@ def load_policy(path: Path | None = None, timezone: str = "Europe/Moscow") -> De
             extension_max_days=int(law.get("extension_max_days", 30)),
             extensions_allowed=int(law.get("extensions_allowed", 1)),
             redirect_days=int(law.get("redirect_days", 7)),
+            redirect_reminder_days=int(law.get("redirect_reminder_days", 2)),
             default_target=targets.pop("default", 15),
             targets=targets,
             priority_days=int(priority.get("working_days", 8)),

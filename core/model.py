@@ -288,6 +288,14 @@ class Appeal:
         self.record(EventKind.CLOSED, at, actor, resolution=resolution.value, **data)
 
     @property
+    def assigned_at(self) -> datetime | None:
+        """When the case reached its current holder (an authority, or ЦУР triage)."""
+        for event in reversed(self.history):
+            if event.kind is EventKind.STATUS_CHANGED and "authority" in event.data:
+                return event.at
+        return None
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 

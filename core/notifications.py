@@ -21,6 +21,7 @@ class NotificationKind(StrEnum):
     GROUP_NOTICE = "group_notice"  # into the case's topic: reopened, moved away, …
     DEADLINE_REMINDER = "deadline_reminder"  # into the case's topic at 50 %, 80 %, 100 %
     OVERDUE_ALERT = "overdue_alert"  # to the ЦУР curators: a deadline has passed
+    REDIRECT_FRAME = "redirect_frame"  # the 7 days to forward a case are running out
     MIRROR_EDIT = "mirror_edit"  # an edited message: edit its copy on the other side
 
 

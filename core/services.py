@@ -255,6 +255,7 @@ async def _route(
     await notify(uow, appeal, kind, chat, now, authority=appeal.authority)
     forwarded = kind is NotificationKind.FORWARDED
     await schedule_timers(uow, appeal, chat if forwarded else None, now, policy)
+    await schedule_redirect_frame(uow, appeal, chat, now, policy)
 
 
 async def schedule_timers(
@@ -279,6 +280,19 @@ async def schedule_timers(
         law_due_at=appeal.law_due_at,
         now=now,
     ):
+        await uow.notifications.add(timer)
+
+
+async def schedule_redirect_frame(
+    uow: UnitOfWork, appeal: Appeal, chat: int, now: datetime, policy: DeadlinePolicy
+) -> None:
+    """The reminder that the 7 days to forward a case elsewhere are running out, for its
+    new holder (an authority's group, or `CURATORS_CHAT` for triage)."""
+    assert appeal.id is not None
+    timer = policy.redirect_timer(
+        appeal_id=appeal.id, number=appeal.number, chat=chat, since=now, now=now
+    )
+    if timer is not None:
         await uow.notifications.add(timer)
 
 

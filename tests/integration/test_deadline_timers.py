@@ -9,11 +9,11 @@ from pathlib import Path
 
 from bot.app import build_bot
 from bot.notifier import NotificationSender
-from core import case_actions
+from core import case_actions, casework
 from core import services as core
 from core.commands import SubmitAppeal
 from core.directory import load_directory
-from core.model import ActorKind, Channel, EventKind, Resolution
+from core.model import ActorKind, Appeal, Channel, EventKind, Resolution
 from core.sectors import load_sectors
 from fake_telegram import FakeTelegramThread
 from priemnaya.bootstrap import Services, bootstrap
@@ -90,9 +90,12 @@ async def test_reminders_escalation_and_alerts_follow_the_clock(test_db):
         await stop(services, sender)
         clock.at = START + span * 0.5 + timedelta(minutes=1)
         services, sender = await start(tg, test_db.url, clock)
-        assert await sender.deliver_due() == 1
-        half = texts_in(tg, GKH)[-1]
+        # 50 % of ten working days is past the 7-day forwarding frame's reminder as well
+        assert await sender.deliver_due() == 2
+        half, frame = texts_in(tg, GKH)[-2:]
         assert half.startswith(f"⏰ Обращение {appeal.number}: прошло 50 % срока")
+        assert frame.startswith(f"↪️ Обращение {appeal.number} ещё никто не взял в работу")
+        assert "до 30.11.2026" in frame  # registered Monday 23.11 + 7 days
 
         clock.at = START + span * 0.8 + timedelta(minutes=1)
         assert await sender.deliver_due() == 1
@@ -183,4 +186,74 @@ async def test_timers_of_a_closed_case_stay_silent(test_db):
         assert (len(tg.bot_messages(chat)), len(tg.bot_messages(CURATORS))) == sent_before
         async with services.uow() as uow:  # …and none of them is left pending
             assert await uow.notifications.claim_due(clock.now(), timedelta(seconds=1), 50) == []
+        await stop(services, sender)
+
+
+async def _case(services: Services, clock: Clock, key: str, **kw: object) -> Appeal:
+    return (
+        await core.submit_appeal(
+            SubmitAppeal(channel=Channel.PHONE, idempotency_key=key, **kw),  # type: ignore[arg-type]
+            services.uow,
+            clock,
+            services.deadlines,
+        )
+    ).appeal
+
+
+async def test_the_seven_days_to_forward_a_case_are_watched(test_db):
+    """59-ФЗ ст. 8 ч. 3: a case outside the competence is forwarded within 7 days. Two days
+    before that the holder is reminded, unless someone took it in work; triage cases remind
+    the ЦУР group; a late redirect is marked as such in the history."""
+    directory = load_directory(EXAMPLE, [s.code for s in load_sectors()])
+    clock = Clock(START)
+    with FakeTelegramThread() as tg:
+        for authority in directory.authorities:
+            tg.add_group(authority.chat_id, authority.name)
+            for official in authority.officials:
+                tg.add_user(official.tg_user_id, first_name=official.full_name.split()[1])
+        tg.add_group(CURATORS, "ЦУР")
+        services, sender = await start(tg, test_db.url, clock)
+        await core.import_directory(services.uow, directory)
+        roof = "Течёт крыша в подъезде дома 5 в Рязани"
+        waiting = await _case(services, clock, "frame-1", text=roof, sector="housing")
+        taken = await _case(services, clock, "frame-2", text=roof + ", кв. 7", sector="housing")
+        triage = await _case(services, clock, "frame-3", text="Прошу разобраться в Рязани")
+        await sender.deliver_due()  # two cards and the triage card
+        card = next(
+            m for m in tg.bot_messages(GKH) if f"Обращение {waiting.number}" in m.get("text", "")
+        )
+        assert "Переадресуйте до 30.11.2026" in card["text"]
+        took = await casework.take_case(
+            services.uow, clock, appeal_id=taken.id or 0, chat_id=GKH, tg_user_id=HEAD
+        )
+        assert took.outcome is casework.Outcome.DONE
+        await sender.deliver_due()  # the citizen's notice (none: a phone case without one)
+
+        before_gkh, before_curators = len(tg.bot_messages(GKH)), len(tg.bot_messages(CURATORS))
+        clock.at = datetime(2026, 11, 28, 21, 1, tzinfo=UTC)  # 29.11 00:01 in Moscow
+        await sender.deliver_due()
+        topic_news = texts_in(tg, GKH)[before_gkh:]
+        assert len(topic_news) == 1 and waiting.number in topic_news[0]  # not the taken one
+        curator_news = texts_in(tg, CURATORS)[before_curators:]
+        assert len(curator_news) == 1
+        assert curator_news[0].startswith(f"↪️ Обращение {triage.number} ждёт распределения")
+        assert "до 30.11.2026" in curator_news[0]
+
+        # After the frame the card no longer offers it; a redirect now is marked late.
+        clock.at = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
+        moved = await case_actions.redirect(
+            services.uow,
+            clock,
+            services.deadlines,
+            appeal_id=waiting.id or 0,
+            chat_id=GKH,
+            tg_user_id=HEAD,
+            target="minzhkh",
+            reason="Региональная программа капремонта",
+        )
+        assert moved.outcome is casework.Outcome.DONE and moved.appeal is not None
+        event = next(e for e in moved.appeal.history if e.kind is EventKind.REDIRECTED)
+        assert event.data["late"] is True
+        # …and the new holder has 7 days of its own from now
+        assert moved.appeal.assigned_at == clock.at
         await stop(services, sender)

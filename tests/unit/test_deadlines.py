@@ -136,3 +136,24 @@ def test_a_malformed_policy_is_refused_with_its_path(tmp_path: Path):
     bad.write_text("[priority]\npatterns = ['(unclosed']\n", encoding="utf-8")
     with pytest.raises(DeadlinePolicyError):
         load_policy(bad)
+
+
+def test_the_seven_days_to_forward_move_off_days_off_and_remind_two_days_before():
+    policy = load_policy()
+    # registered on Friday 1 May 2026: + 7 days is Friday 8 May, a working day
+    assert last_day(policy.redirect_due(msk(2026, 5, 1))) == date(2026, 5, 8)
+    # registered on Saturday 2 May: 9 May (Sat), 10 (Sun), 11 (moved day off) → 12 May
+    assert last_day(policy.redirect_due(msk(2026, 5, 2))) == date(2026, 5, 12)
+    since = msk(2026, 11, 23)
+    timer = policy.redirect_timer(
+        appeal_id=1, number="2026-000001", chat=-5, since=since, now=since
+    )
+    assert timer is not None and timer.kind is NotificationKind.REDIRECT_FRAME
+    assert timer.not_before == policy.redirect_due(since) - timedelta(days=2)
+    assert timer.payload == {
+        "number": "2026-000001",
+        "since": since.isoformat(),
+        "until": policy.redirect_due(since).isoformat(),
+    }
+    late = since + timedelta(days=6)  # a case assigned that long ago gets no reminder now
+    assert policy.redirect_timer(appeal_id=1, number="n", chat=-5, since=since, now=late) is None
