@@ -25,6 +25,7 @@ class DraftAction(StrEnum):
     CLEAR_ATTACHMENTS = "ca"
     CLEAR_LOCATION = "cl"
     BACK = "bk"
+    PLACES = "pl"  # the municipality buttons
 
 
 class DraftCb(CallbackData, prefix="d"):
@@ -37,9 +38,19 @@ class SectorCb(CallbackData, prefix="s"):
     code: str
 
 
+class PlaceCb(CallbackData, prefix="p"):
+    """A municipality of the directory (its position by name), or a page of them."""
+
+    draft: str
+    index: int = -1  # -1: show `page`
+    page: int = 0
+
+
 class MyAction(StrEnum):
     LIST = "l"
     VIEW = "v"
+    WRITE = "w"  # make this appeal the active one: what the citizen sends goes to it
+    DONE = "d"  # stop writing to the active appeal
 
 
 class MyCb(CallbackData, prefix="m"):

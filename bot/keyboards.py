@@ -19,9 +19,11 @@ from bot.callbacks import (
     DraftCb,
     MyAction,
     MyCb,
+    PlaceCb,
     SectorCb,
 )
 from bot.render import fmt_date, status_name
+from core.directory import Municipality
 from core.draft import Draft
 from core.i18n import Texts
 from core.ports import AppealSummary
@@ -92,6 +94,8 @@ def card_keyboard(
         rows.append([_draft_button(texts, "btn-other-sector", DraftAction.SECTORS, draft)])
     elif draft.sector is None:
         rows.append([_draft_button(texts, "btn-choose-sector", DraftAction.SECTORS, draft)])
+    if draft.places_offered and draft.municipality is None:
+        rows.append([_draft_button(texts, "btn-choose-place", DraftAction.PLACES, draft)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -102,6 +106,8 @@ def edit_keyboard(texts: Texts, draft: Draft) -> InlineKeyboardMarkup:
             _draft_button(texts, "btn-edit-sector", DraftAction.SECTORS, draft),
         ]
     ]
+    if draft.places_offered:
+        rows.append([_draft_button(texts, "btn-edit-place", DraftAction.PLACES, draft)])
     if draft.attachments:
         rows.append(
             [_draft_button(texts, "btn-clear-attachments", DraftAction.CLEAR_ATTACHMENTS, draft)]
@@ -128,6 +134,41 @@ def sector_keyboard(
         )
     builder.adjust(2)
     builder.row(_draft_button(services.texts, "btn-back", DraftAction.BACK, draft))
+    return builder.as_markup()
+
+
+PLACES_PER_PAGE = 20
+
+
+def place_keyboard(
+    texts: Texts, draft: Draft, choices: list[Municipality], page: int = 0
+) -> InlineKeyboardMarkup:
+    """The directory's municipalities, two a row, a page at a time."""
+    pages = max(1, -(-len(choices) // PLACES_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    first = page * PLACES_PER_PAGE
+    builder = InlineKeyboardBuilder()
+    for index, m in enumerate(choices[first : first + PLACES_PER_PAGE], start=first):
+        builder.button(text=m.name[:60], callback_data=PlaceCb(draft=draft.id, index=index))
+    builder.adjust(2)
+    nav = []
+    if page > 0:
+        nav.append(
+            InlineKeyboardButton(
+                text=texts("btn-places-prev"),
+                callback_data=PlaceCb(draft=draft.id, page=page - 1).pack(),
+            )
+        )
+    if page + 1 < pages:
+        nav.append(
+            InlineKeyboardButton(
+                text=texts("btn-places-next"),
+                callback_data=PlaceCb(draft=draft.id, page=page + 1).pack(),
+            )
+        )
+    if nav:
+        builder.row(*nav)
+    builder.row(_draft_button(texts, "btn-back", DraftAction.BACK, draft))
     return builder.as_markup()
 
 
@@ -167,13 +208,38 @@ def my_list_keyboard(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def back_to_list_keyboard(texts: Texts, page: int) -> InlineKeyboardMarkup:
+def back_to_list_keyboard(
+    texts: Texts, page: int, writable: int | None = None
+) -> InlineKeyboardMarkup:
+    """Back to the list; for an open appeal (`writable` = its id) also «Дополнить»."""
+    rows = []
+    if writable is not None:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=texts("btn-write-to-case"),
+                    callback_data=MyCb(action=MyAction.WRITE, appeal_id=writable).pack(),
+                )
+            ]
+        )
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text=texts("btn-back-to-list"),
+                callback_data=MyCb(action=MyAction.LIST, page=page).pack(),
+            )
+        ]
+    )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def done_writing_keyboard(texts: Texts, appeal_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
                 InlineKeyboardButton(
-                    text=texts("btn-back-to-list"),
-                    callback_data=MyCb(action=MyAction.LIST, page=page).pack(),
+                    text=texts("btn-done-writing"),
+                    callback_data=MyCb(action=MyAction.DONE, appeal_id=appeal_id).pack(),
                 )
             ]
         ]

@@ -66,6 +66,11 @@ def draft_card(services: Services, draft: Draft) -> str:
             lines.append(t("card-address", address=escape(loc["address"])))
     else:
         lines.append(t("card-no-location"))
+    if draft.places_offered and draft.municipality_name:
+        how = t(f"card-municipality-how-{draft.municipality_source}")
+        lines.append(t("card-municipality", name=escape(draft.municipality_name), how=how))
+    elif draft.places_offered:
+        lines.append(t("card-municipality-unknown"))
     if draft.sector is None and draft.sector_guesses:
         lines.append(t("card-sector-ask"))
     elif draft.sector is None:

@@ -305,46 +305,76 @@ async def citizen_followup(
     async with uow_factory() as uow:
         link = await uow.links.by_citizen_message(tg_user_id, reply_to_message_id)
         appeal = await uow.appeals.get(link.appeal_id) if link else None
-        if appeal is None or await citizen_chat_of(uow, appeal) != tg_user_id:
+        if link is None or appeal is None or await citizen_chat_of(uow, appeal) != tg_user_id:
             return Result(Outcome.NO_CASE)
-        if link is not None and link.direction is LinkDirection.FEEDBACK:
+        if link.direction is LinkDirection.FEEDBACK:
             record_comment(appeal, clock.now(), text, message_id)
             await uow.appeals.save(appeal)
             await uow.commit()
             return Result(Outcome.COMMENTED, appeal)
-        if not appeal.is_open:
-            return Result(Outcome.CLOSED, appeal)
-        now = clock.now()
-        appeal.record(
-            EventKind.CITIZEN_MESSAGE, now, ActorKind.CITIZEN, text=text, message_id=message_id
-        )
-        answered_question = appeal.status is AppealStatus.INFO_REQUESTED
-        if answered_question:  # the details came: the case is back in work
-            appeal.change_status(_status_before_question(appeal), now, ActorKind.CITIZEN)
-        await uow.appeals.save(appeal)
-        assert appeal.id is not None
-        await uow.links.add(MessageLink(appeal.id, tg_user_id, message_id, LinkDirection.TO_GROUP))
-        directory = await uow.directory.load()
-        authority = directory.authority(appeal.authority)
-        if authority is None or authority.chat_id is None:
-            await uow.commit()  # kept in the history; a curator sees it with the case
-            return Result(Outcome.NO_CASE, appeal)
-        await notify(
-            uow,
-            appeal,
-            NotificationKind.RELAY_TO_GROUP,
-            authority.chat_id,
-            now,
-            from_chat_id=tg_user_id,
-            message_id=message_id,
-            refresh_card=answered_question,
-            # a reply to the copy of an official's message answers their original
-            reply_to=link.group_message_id
-            if link and link.direction is LinkDirection.TO_CITIZEN
-            else None,
-        )
-        await uow.commit()
-        return Result(Outcome.RELAYED, appeal)
+        # a reply to the copy of an official's message answers their original
+        reply_to = link.group_message_id if link.direction is LinkDirection.TO_CITIZEN else None
+        return await _to_topic(uow, clock, appeal, tg_user_id, message_id, text, reply_to)
+
+
+async def citizen_message(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    *,
+    tg_user_id: int,
+    appeal_id: int,
+    message_id: int,
+    text: str | None,
+) -> Result:
+    """A citizen writes to the appeal they chose as active: the message goes to its topic."""
+    async with uow_factory() as uow:
+        appeal = await uow.appeals.get(appeal_id)
+        if appeal is None or await citizen_chat_of(uow, appeal) != tg_user_id:
+            return Result(Outcome.NO_CASE)
+        return await _to_topic(uow, clock, appeal, tg_user_id, message_id, text, None)
+
+
+async def _to_topic(
+    uow: UnitOfWork,
+    clock: Clock,
+    appeal: Appeal,
+    tg_user_id: int,
+    message_id: int,
+    text: str | None,
+    reply_to: int | None,
+) -> Result:
+    """The citizen's message joins the case: history, a link for edits, a copy into its topic
+    (an answer to the authority's question puts the case back in work)."""
+    if not appeal.is_open:
+        return Result(Outcome.CLOSED, appeal)
+    now = clock.now()
+    appeal.record(
+        EventKind.CITIZEN_MESSAGE, now, ActorKind.CITIZEN, text=text, message_id=message_id
+    )
+    answered_question = appeal.status is AppealStatus.INFO_REQUESTED
+    if answered_question:  # the details came: the case is back in work
+        appeal.change_status(_status_before_question(appeal), now, ActorKind.CITIZEN)
+    await uow.appeals.save(appeal)
+    assert appeal.id is not None
+    await uow.links.add(MessageLink(appeal.id, tg_user_id, message_id, LinkDirection.TO_GROUP))
+    directory = await uow.directory.load()
+    authority = directory.authority(appeal.authority)
+    if authority is None or authority.chat_id is None:
+        await uow.commit()  # kept in the history; a curator sees it with the case
+        return Result(Outcome.NO_CASE, appeal)
+    await notify(
+        uow,
+        appeal,
+        NotificationKind.RELAY_TO_GROUP,
+        authority.chat_id,
+        now,
+        from_chat_id=tg_user_id,
+        message_id=message_id,
+        refresh_card=answered_question,
+        reply_to=reply_to,
+    )
+    await uow.commit()
+    return Result(Outcome.RELAYED, appeal)
 
 
 def _status_before_question(appeal: Appeal) -> AppealStatus:

@@ -66,6 +66,10 @@ class Draft:
     seen_message_ids: list[int] = field(default_factory=list)
     album_ids: list[str] = field(default_factory=list)
     unsure_words: list[str] = field(default_factory=list)  # from transcripts, for officials
+    municipality: str | None = None  # a directory code: chosen, or found in text / location
+    municipality_name: str | None = None
+    municipality_source: str | None = None  # citizen | location | text
+    places_offered: bool = False  # the directory has municipalities to choose from
 
     # -- composition -------------------------------------------------------------------------
     @property
@@ -184,6 +188,27 @@ class Draft:
         self.sector_confidence = None
         self.sector_chosen_by_citizen = False
         self.sector_guesses = list(guesses)
+
+    @property
+    def municipality_chosen(self) -> bool:
+        return self.municipality_source == "citizen"
+
+    def choose_municipality(self, code: str, name: str) -> None:
+        """The citizen said where: it wins over whatever the text or location suggest."""
+        self.municipality, self.municipality_name = code, name
+        self.municipality_source = "citizen"
+
+    def guess_municipality(self, offered: bool, found: tuple[str, str, str] | None) -> None:
+        """What the routing's finder sees in the text and location (code, name, source),
+        unless the citizen has chosen."""
+        self.places_offered = offered
+        if self.municipality_chosen:
+            return
+        self.municipality, self.municipality_name, self.municipality_source = found or (
+            None,
+            None,
+            None,
+        )
 
     # -- checks and conversion ---------------------------------------------------------------
     def problems_before_sending(self, limits: DraftLimits) -> list[DraftProblem]:

@@ -9,10 +9,10 @@ from typing import Any
 from core.clock import Clock
 from core.commands import SubmitAppeal
 from core.deadlines import DeadlinePolicy, load_policy
-from core.directory import Directory, ImportReport
+from core.directory import Directory, ImportReport, Municipality
 from core.errors import Conflict, ConsentRequired, NotFound, UnknownSector
 from core.examples import ExampleSource, LabeledExample
-from core.model import ActorKind, Appeal, AppealStatus, Citizen, EventKind
+from core.model import ActorKind, Appeal, AppealStatus, Citizen, EventKind, Location
 from core.notifications import CURATORS_CHAT, Notification, NotificationKind
 from core.numbering import counter_name, format_number
 from core.outbox import notify
@@ -304,6 +304,48 @@ def _classifier_trace(cmd: SubmitAppeal) -> dict[str, Any]:
     if cmd.sector_reasons:
         trace["reasons"] = list(cmd.sector_reasons)
     return trace
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceGuess:
+    """Where a draft is about, as the citizen will see it on the card."""
+
+    code: str
+    name: str
+    source: str  # location | text
+
+
+async def municipality_choices(uow_factory: UnitOfWorkFactory) -> list[Municipality]:
+    """The directory's municipalities a citizen can choose from, by name (empty when no
+    directory is imported)."""
+    async with uow_factory() as uow:
+        directory = await uow.directory.load()
+    return sorted(directory.municipalities, key=lambda m: m.name)
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceLookup:
+    offered: bool  # the directory has municipalities to choose from
+    guess: PlaceGuess | None  # what routing would find in the text and location
+
+
+async def guess_place(
+    uow_factory: UnitOfWorkFactory, text: str, location: Location | None
+) -> PlaceLookup:
+    """The municipality routing would find for this text and location (the same finder)."""
+    async with uow_factory() as uow:
+        directory = await uow.directory.load()
+    if not directory.municipalities:
+        return PlaceLookup(offered=False, guess=None)
+    match = _router_for(directory).places.find(
+        text,
+        location.latitude if location else None,
+        location.longitude if location else None,
+    )
+    if match is None:
+        return PlaceLookup(offered=True, guess=None)
+    m = match.municipality
+    return PlaceLookup(offered=True, guess=PlaceGuess(m.code, m.name, match.source))
 
 
 async def citizen_appeals(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from handlers import (
+    active_case,
     desk,
     draft_card,
     errors,
@@ -28,6 +29,7 @@ def get_routers() -> list[Router]:
         feedback.router,
         draft_card.router,
         followups.router,
+        active_case.router,
         voice_notes.router,
         intake.router,
         fallback.router,

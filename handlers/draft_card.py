@@ -10,9 +10,9 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Update
 
-from bot.callbacks import DraftAction, DraftCb, SectorCb
+from bot.callbacks import DraftAction, DraftCb, PlaceCb, SectorCb
 from bot.filters import Consented
-from bot.keyboards import card_keyboard, edit_keyboard, sector_keyboard
+from bot.keyboards import card_keyboard, edit_keyboard, place_keyboard, sector_keyboard
 from bot.notifier import LEASE as CONFIRMATION_LEASE
 from bot.notifier import NotificationSender
 from core import services as core
@@ -94,6 +94,7 @@ async def submit_pressed(
             citizen_id=citizen.id,
             attachments=tuple(draft.attachment_objects()),
             location=draft.location_object(),
+            municipality=draft.municipality if draft.municipality_chosen else None,
             sector=draft.sector,
             sector_confidence=draft.sector_confidence,
             sector_source=_sector_source(draft),
@@ -174,6 +175,9 @@ async def edit_pressed(
             if services.classifier is not None and draft.text:
                 order = [code for code, _ in services.classifier.classify(draft.text).ranking]
             await _set_markup(query, sector_keyboard(services, draft, order))
+        case DraftAction.PLACES:
+            choices = await core.municipality_choices(services.uow)
+            await _set_markup(query, place_keyboard(t, draft, choices))
         case DraftAction.TEXT:
             await state.set_state(AppealForm.editing_text)
             await bot.send_message(query.from_user.id, t("edit-text-prompt"))
@@ -202,4 +206,29 @@ async def sector_chosen(
     draft.set_sector(callback_data.code, confidence=None, by_citizen=True)
     await save_draft(state, draft)
     await query.answer(services.sector_title(callback_data.code))
+    await refresh_card(bot, services, query.from_user.id, draft)
+
+
+@router.callback_query(PlaceCb.filter())
+async def place_chosen(
+    query: CallbackQuery, callback_data: PlaceCb, bot: Bot, services: Services, state: FSMContext
+) -> None:
+    """A page of municipalities, or the one the citizen chose for the draft."""
+    t = services.texts
+    draft = await _current(state, callback_data.draft)
+    if draft is None:
+        await query.answer(t("draft-missing"), show_alert=True)
+        return
+    choices = await core.municipality_choices(services.uow)
+    if callback_data.index < 0:
+        await query.answer()
+        await _set_markup(query, place_keyboard(t, draft, choices, callback_data.page))
+        return
+    if callback_data.index >= len(choices):
+        await query.answer(t("callback-invalid"), show_alert=True)
+        return
+    chosen = choices[callback_data.index]
+    draft.choose_municipality(chosen.code, chosen.name)
+    await save_draft(state, draft)
+    await query.answer(chosen.name)
     await refresh_card(bot, services, query.from_user.id, draft)

@@ -11,6 +11,7 @@ from aiogram.fsm.context import FSMContext
 
 from bot.keyboards import card_keyboard
 from bot.render import draft_card
+from core import services as core
 from core.draft import Draft
 from priemnaya.bootstrap import Services
 
@@ -49,10 +50,22 @@ def classify_draft(services: Services, draft: Draft) -> None:
         draft.offer_sectors([code for code, _ in guess.ranking[:SECTOR_GUESSES]])
 
 
+async def place_draft(services: Services, draft: Draft) -> None:
+    """Show where the case is about, as routing will see it (unless the citizen chose)."""
+    if draft.municipality_chosen:
+        return
+    found = await core.guess_place(services.uow, draft.text, draft.location_object())
+    guess = found.guess
+    draft.guess_municipality(
+        found.offered, (guess.code, guess.name, guess.source) if guess else None
+    )
+
+
 async def show_card(
     bot: Bot, services: Services, state: FSMContext, chat_id: int, draft: Draft
 ) -> None:
     """Send a fresh card (the latest is always at the bottom) and retire the previous one."""
+    await place_draft(services, draft)
     previous = draft.card_message_id
     message = await bot.send_message(
         chat_id,
@@ -72,6 +85,7 @@ async def refresh_card(bot: Bot, services: Services, chat_id: int, draft: Draft)
     """Re-render the current card in place (after a button press)."""
     if draft.card_message_id is None:
         return
+    await place_draft(services, draft)
     with contextlib.suppress(TelegramBadRequest):  # "message is not modified" is fine
         await bot.edit_message_text(
             text=draft_card(services, draft),

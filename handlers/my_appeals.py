@@ -7,15 +7,22 @@ import contextlib
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import MyAction, MyCb
 from bot.filters import Label
-from bot.keyboards import back_to_list_keyboard, main_keyboard, my_list_keyboard
+from bot.keyboards import (
+    back_to_list_keyboard,
+    done_writing_keyboard,
+    main_keyboard,
+    my_list_keyboard,
+)
 from bot.render import appeal_details
 from core import services as core
 from core.errors import NotFound
 from core.model import Citizen
+from handlers.active_case import start_writing, stop_writing
 from priemnaya.bootstrap import Services
 
 router = Router(name=__name__)
@@ -86,5 +93,53 @@ async def appeal_opened(
             text=appeal_details(services, appeal),
             chat_id=query.message.chat.id,
             message_id=query.message.message_id,
-            reply_markup=back_to_list_keyboard(services.texts, callback_data.page),
+            reply_markup=back_to_list_keyboard(
+                services.texts, callback_data.page, appeal.id if appeal.is_open else None
+            ),
+        )
+
+
+@router.callback_query(MyCb.filter(F.action == MyAction.WRITE))
+async def write_to_appeal(
+    query: CallbackQuery,
+    callback_data: MyCb,
+    services: Services,
+    state: FSMContext,
+    citizen: Citizen | None,
+) -> None:
+    """«Дополнить обращение»: the appeal becomes the active one; what the citizen sends next
+    goes to its topic until «Готово»."""
+    t = services.texts
+    try:
+        if citizen is None or citizen.id is None:
+            raise NotFound(callback_data.appeal_id)
+        appeal = await core.citizen_appeal(services.uow, citizen.id, callback_data.appeal_id)
+    except NotFound:
+        await query.answer(t("appeal-not-found"), show_alert=True)
+        return
+    if not appeal.is_open:
+        await query.answer(t("followup-closed", number=appeal.number), show_alert=True)
+        return
+    await query.answer()
+    assert appeal.id is not None
+    await start_writing(state, appeal.id, appeal.number)
+    await query.bot.send_message(  # type: ignore[union-attr]
+        query.from_user.id,
+        t("active-start", number=appeal.number),
+        reply_markup=done_writing_keyboard(t, appeal.id),
+    )
+
+
+@router.callback_query(MyCb.filter(F.action == MyAction.DONE))
+async def done_writing(query: CallbackQuery, services: Services, state: FSMContext) -> None:
+    number = await stop_writing(state)
+    await query.answer()
+    if query.message is not None:
+        with contextlib.suppress(TelegramBadRequest):
+            await query.bot.edit_message_reply_markup(  # type: ignore[union-attr]
+                chat_id=query.message.chat.id, message_id=query.message.message_id
+            )
+    if number is not None:
+        await query.bot.send_message(  # type: ignore[union-attr]
+            query.from_user.id, services.texts("active-done", number=number)
         )

@@ -73,7 +73,7 @@ def test_text_appeal_gets_a_number_and_shows_in_my(tg, bot, records, citizen):
     assert f"Обращение {number}" in details["text"]
     assert "История:" in details["text"] and "обращение зарегистрировано" in details["text"]
     assert "Срок ответа: до " in details["text"]
-    assert [t for t, _ in tg.inline_buttons(details)] == ["← К списку"]
+    assert [t for t, _ in tg.inline_buttons(details)] == ["✍️ Дополнить обращение", "← К списку"]
 
 
 def test_album_with_caption_is_one_appeal_with_all_photos(tg, bot, records, citizen):
