@@ -80,6 +80,22 @@ class CaseCb(CallbackData, prefix="k"):
     arg: str = ""
 
 
+class TriageAction(StrEnum):
+    SECTORS = "s"  # the sector list
+    SECTOR = "ss"  # arg: a sector code
+    AUTHORITIES = "a"  # the authority list
+    AUTHORITY = "at"  # arg: an authority's code
+    BACK = "b"
+
+
+class TriageCb(CallbackData, prefix="g"):
+    """A button on a triage card in the ЦУР curator group."""
+
+    action: TriageAction
+    appeal_id: int
+    arg: str = ""
+
+
 class FeedbackCb(CallbackData, prefix="f"):
     """The citizen's verdict on a closed case (a Verdict value)."""
 

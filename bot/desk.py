@@ -25,7 +25,7 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from bot.callbacks import CaseAction, CaseCb, FeedbackCb
+from bot.callbacks import CaseAction, CaseCb, FeedbackCb, TriageAction, TriageCb
 from bot.pacing import GroupPacer
 from bot.render import fmt_date, fmt_deadline, status_name
 from core import casework
@@ -396,6 +396,43 @@ class CaseDesk:
                 else t("case-card-no-municipality"),
                 text=escape(appeal.text[:CARD_TEXT_CHARS]),
             ),
+            reply_markup=self.triage_markup(appeal),
+        )
+
+    def _triage_button(
+        self, text: str, appeal: Appeal, action: TriageAction, arg: str = ""
+    ) -> InlineKeyboardButton:
+        assert appeal.id is not None
+        return InlineKeyboardButton(
+            text=text, callback_data=TriageCb(action=action, appeal_id=appeal.id, arg=arg).pack()
+        )
+
+    def triage_markup(self, appeal: Appeal) -> InlineKeyboardMarkup:
+        t, b = self.services.texts, self._triage_button
+        return InlineKeyboardMarkup(
+            inline_keyboard=[
+                [b(t("triage-button-sector"), appeal, TriageAction.SECTORS)],
+                [b(t("triage-button-route"), appeal, TriageAction.AUTHORITIES)],
+            ]
+        )
+
+    def triage_sectors_markup(self, appeal: Appeal) -> InlineKeyboardMarkup:
+        s, b = self.services, self._triage_button
+        buttons = [b(x.title, appeal, TriageAction.SECTOR, x.code) for x in s.sectors]
+        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+        return InlineKeyboardMarkup(
+            inline_keyboard=rows + [[b(s.texts("case-button-back"), appeal, TriageAction.BACK)]]
+        )
+
+    def triage_authorities_markup(
+        self, appeal: Appeal, directory: Directory
+    ) -> InlineKeyboardMarkup:
+        t, b = self.services.texts, self._triage_button
+        targets = [a for a in directory.authorities if a.active and a.chat_id is not None]
+        targets.sort(key=lambda a: (a.municipality != appeal.municipality, a.name))
+        rows = [[b(a.name[:60], appeal, TriageAction.AUTHORITY, a.code)] for a in targets[:40]]
+        return InlineKeyboardMarkup(
+            inline_keyboard=rows + [[b(t("case-button-back"), appeal, TriageAction.BACK)]]
         )
 
     # -- relays -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from core.casework import Outcome, Result, authorise, citizen_chat_of
 from core.clock import Clock
 from core.deadlines import DeadlinePolicy
 from core.directory import OfficialRole
+from core.examples import ExampleSource, LabeledExample
 from core.model import ActorKind, Appeal, AppealStatus, EventKind, Resolution
 from core.notifications import NotificationKind
 from core.outbox import notify
@@ -227,6 +228,85 @@ async def redirect(
         await schedule_redirect_frame(uow, appeal, to.chat_id, now, policy)
         await uow.commit()
         return Result(Outcome.DONE, appeal, official)
+
+
+async def route_from_triage(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    policy: DeadlinePolicy,
+    *,
+    appeal_id: int,
+    curator_id: int,
+    curator_name: str,
+    sector: str | None = None,
+    target: str | None = None,
+) -> Result:
+    """A ЦУР curator decides a case nobody was responsible for: gives it a sector (kept as a
+    labeled example; the routing table then finds the authority) or hands it to an authority
+    directly (kept as a routing correction). The channel checks that the curator acts from
+    the ЦУР group."""
+    async with uow_factory() as uow:
+        appeal = await uow.appeals.get(appeal_id)
+        if appeal is None:
+            return Result(Outcome.NO_CASE)
+        if appeal.status is not AppealStatus.TRIAGE:
+            return Result(Outcome.ALREADY if appeal.is_open else Outcome.CLOSED, appeal)
+        directory = await uow.directory.load()
+        now = clock.now()
+        who = {"tg_user_id": curator_id, "curator": curator_name}
+        if sector is not None and sector != appeal.sector:
+            previous = appeal.sector
+            appeal.reassign_sector(sector, now, ActorKind.OPERATOR, source="curator", **who)
+            if appeal.text:
+                await uow.examples.add(
+                    LabeledExample(
+                        text=appeal.text,
+                        sector=sector,
+                        source=ExampleSource.OPERATOR,
+                        created_at=now,
+                        predicted=previous,
+                        appeal_id=appeal.id,
+                    )
+                )
+        to = directory.authority(target) if target else None
+        if target is not None and (to is None or to.chat_id is None or not to.active):
+            return Result(Outcome.UNKNOWN_TARGET, appeal)
+        if to is None:
+            to = directory.route(appeal.sector, appeal.municipality)
+        if to is None or to.chat_id is None:
+            await uow.appeals.save(appeal)  # the sector is kept; still waiting for a curator
+            await uow.commit()
+            return Result(Outcome.NO_ROUTE, appeal)
+        appeal.assign(to.code, appeal.municipality, now, ActorKind.OPERATOR, triaged=True, **who)
+        appeal.record(
+            EventKind.REDIRECTED,
+            now,
+            ActorKind.OPERATOR,
+            source=None,
+            target=to.code,
+            target_name=to.name,
+            reason="triage",
+            sector=appeal.sector,
+            municipality=appeal.municipality,
+            **who,
+        )
+        await uow.appeals.save(appeal)
+        await notify(uow, appeal, NotificationKind.FORWARDED, to.chat_id, now, authority=to.code)
+        citizen_chat = await citizen_chat_of(uow, appeal)
+        if citizen_chat is not None:
+            await notify(
+                uow,
+                appeal,
+                NotificationKind.CASE_NOTICE,
+                citizen_chat,
+                now,
+                notice="redirected",
+                authority=to.name,
+            )
+        await schedule_timers(uow, appeal, to.chat_id, now, policy)
+        await schedule_redirect_frame(uow, appeal, to.chat_id, now, policy)
+        await uow.commit()
+        return Result(Outcome.DONE, appeal)
 
 
 async def close_case(

@@ -35,6 +35,7 @@ class Outcome(StrEnum):
     NO_EXTENSIONS_LEFT = "no_extensions_left"
     UNKNOWN_TARGET = "unknown_target"  # a redirect to no (other) authority with a group
     SAME_CASE = "same_case"  # a case marked as a duplicate of itself
+    NO_ROUTE = "no_route"  # a curator's sector has no authority here: choose one by hand
 
 
 @dataclass(frozen=True, slots=True)

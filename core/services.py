@@ -369,6 +369,12 @@ async def citizen_appeal(
         return appeal
 
 
+async def appeal_by_id(uow_factory: UnitOfWorkFactory, appeal_id: int) -> Appeal | None:
+    """An appeal by its internal id (for officials' and curators' buttons)."""
+    async with uow_factory() as uow:
+        return await uow.appeals.get(appeal_id)
+
+
 async def find_appeal(uow_factory: UnitOfWorkFactory, number: str) -> Appeal:
     """An appeal by its public number (operators)."""
     async with uow_factory() as uow:

@@ -15,6 +15,7 @@ from handlers import (
     intake,
     my_appeals,
     start,
+    triage,
     voice_notes,
 )
 
@@ -34,4 +35,4 @@ def get_routers() -> list[Router]:
         intake.router,
         fallback.router,
     )
-    return [errors.router, desk.router, citizens, fallback.anywhere]
+    return [errors.router, desk.router, triage.router, citizens, fallback.anywhere]

@@ -171,3 +171,53 @@ def test_what_nobody_answers_goes_to_the_curators(tg, bot, records, citizen):
     )
     assert "требует распределения" in triage["text"]
     assert records.appeal(number).status.value == "triage"
+
+
+def test_curators_route_a_triage_case_from_its_card(tg, bot, records, citizen):
+    curator = 7000500
+    tg.add_user(curator, first_name="Куратор")
+    mark = tg.mark()
+    number = citizen.file_appeal("Во всём подъезде вторые сутки мигает свет и искрит щиток")
+    triage = tg.wait_for_bot_message(
+        CURATORS, lambda m: number in text_of(m), after=mark, timeout=15
+    )
+    assert [b for b, _ in tg.inline_buttons(triage)] == [
+        "🗂 Указать сферу",
+        "↪️ Направить в ведомство",
+    ]
+
+    # A sector without a route here: kept (a labeled example), the authority list follows.
+    mark = tg.mark()
+    tg.press(curator, triage, "Указать сферу")
+    sectors = tg.wait_for_edit(CURATORS, triage["message_id"], after=mark)
+    mark = tg.mark()
+    query = tg.press(curator, sectors, "Энергетика")
+    assert "нет ответственного ведомства" in tg.wait_for_callback_answer(query["id"])["text"]
+    listing = tg.wait_for_edit(
+        CURATORS, triage["message_id"], after=mark, predicate=lambda m: "Сфера: " in text_of(m)
+    )
+    assert records.appeal(number).sector == "energy"
+
+    # A button of this card pressed from anywhere else is refused.
+    data = dict(tg.inline_buttons(listing))["Министерство ЖКХ Рязанской области"]
+    forged = tg.press_button(citizen.id, citizen.wait(after=0), data)
+    assert "только в группе ЦУР" in tg.wait_for_callback_answer(forged["id"])["text"]
+
+    mark = tg.mark()
+    tg.press(curator, listing, "Министерство ЖКХ Рязанской области")
+    done = tg.wait_for_edit(
+        CURATORS, triage["message_id"], after=mark, predicate=lambda m: "✅" in text_of(m)
+    )
+    assert "Направлено: Министерство ЖКХ Рязанской области (Куратор)" in text_of(done)
+    assert tg.inline_buttons(done) == []
+    card_in(tg, -1001000000101, number, mark)
+    notice = citizen.wait(lambda m: "передано по компетенции" in text_of(m), after=mark)
+    assert number in text_of(notice)
+    appeal = records.appeal(number)
+    assert appeal.status.value == "routed" and appeal.authority == "minzhkh"
+    moved = [e for e in appeal.history if e.kind is EventKind.REDIRECTED]
+    assert moved[-1].data["reason"] == "triage" and moved[-1].data["tg_user_id"] == curator
+
+    # Pressed again (a second curator, a stale card): the case is already routed.
+    again = tg.press_button(curator, done, data)
+    assert "уже распределено" in tg.wait_for_callback_answer(again["id"])["text"]

@@ -228,6 +228,14 @@ case-triage-card =
 
     { $text }
 triage-reason-no_sector = сектор не определён
+triage-button-sector = 🗂 Указать сферу
+triage-button-route = ↪️ Направить в ведомство
+triage-routed = ✅ Направлено: { $authority } ({ $curator }).
+triage-no-route = Для сферы «{ $sector }» здесь нет ответственного ведомства. Сфера сохранена — выберите ведомство вручную.
+triage-sector-set = Сфера: { $sector }
+triage-only-curators = Распределять обращения можно только в группе ЦУР.
+case-refused-already = Обращение уже распределено.
+case-refused-no_route = { triage-button-route }: для этой сферы и муниципалитета ведомства нет.
 triage-reason-no_route = для сектора и муниципалитета нет ответственного ведомства
 case-not-official = Действовать по обращению могут только зарегистрированные сотрудники ведомства, которому оно направлено. Попытка записана.
 case-taken-by = ✋ { $official } взял(а) обращение в работу.
