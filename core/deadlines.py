@@ -42,6 +42,7 @@ class DeadlinePolicy:
     priority_days: int = 8
     priority_patterns: tuple[re.Pattern[str], ...] = ()
     reminder_fractions: tuple[float, ...] = (0.5, 0.8)
+    office_hours: tuple[int, int] | None = (9, 18)  # reminders wait for a working morning
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Moscow"))
 
@@ -87,8 +88,8 @@ class DeadlinePolicy:
         ends, for the case's holder since `since` (an authority's group, or ЦУР triage); it
         is dropped on delivery if the case was taken, moved or closed meanwhile."""
         until = self.redirect_due(since)
-        at = until - timedelta(days=self.redirect_reminder_days)
-        if at <= now:
+        at = self.during_office_hours(until - timedelta(days=self.redirect_reminder_days))
+        if at <= now or at >= until:
             return None
         return Notification(
             kind=NotificationKind.REDIRECT_FRAME,
@@ -98,6 +99,22 @@ class DeadlinePolicy:
             payload={"number": number, "since": since.isoformat(), "until": until.isoformat()},
             not_before=at,
         )
+
+    def during_office_hours(self, at: datetime) -> datetime:
+        """`at`, or the next working morning when it falls at night or on a day off: a
+        reminder is for people at work (the deadlines themselves never move)."""
+        if self.office_hours is None:
+            return at
+        opens, closes = self.office_hours
+        local = at.astimezone(self.tz)
+        day = local.date()
+        if self.calendar.is_working_day(day):
+            if opens <= local.hour < closes:
+                return at
+            if local.hour < opens:
+                return datetime.combine(day, time(opens), self.tz).astimezone(UTC)
+        day = self.calendar.on_or_after(day + timedelta(days=1))
+        return datetime.combine(day, time(opens), self.tz).astimezone(UTC)
 
     # -- how much is left -------------------------------------------------------------------
 
@@ -140,7 +157,7 @@ class DeadlinePolicy:
                         created_at=now,
                         appeal_id=appeal_id,
                         payload={**payload, "stage": round(fraction * 100)},
-                        not_before=start + span * fraction,
+                        not_before=self.during_office_hours(start + span * fraction),
                     )
                 )
         for stage, at in (("target", due_at), ("law", law_due_at)):
@@ -151,7 +168,7 @@ class DeadlinePolicy:
                     created_at=now,
                     appeal_id=appeal_id,
                     payload={**payload, "stage": stage, "at": at.isoformat()},
-                    not_before=at,
+                    not_before=self.during_office_hours(at),
                 )
             )
         return [r for r in rows if r.not_before is None or r.not_before > now]
@@ -160,6 +177,16 @@ class DeadlinePolicy:
 def end_of_day(day: date, tz: ZoneInfo) -> datetime:
     """The moment a day ends in the region (a deadline «до 12.12» lasts through 12.12)."""
     return datetime.combine(day + timedelta(days=1), time(0), tz).astimezone(UTC)
+
+
+def _office_hours(value: list[int]) -> tuple[int, int] | None:
+    """`[opens, closes]` in local hours, or `[]` for reminders at any time."""
+    if not value:
+        return None
+    opens, closes = (int(h) for h in value)
+    if not 0 <= opens < closes <= 24:
+        raise ValueError(f"office_hours {value}: 0 <= opens < closes <= 24")
+    return opens, closes
 
 
 @lru_cache(maxsize=8)
@@ -185,6 +212,7 @@ def load_policy(path: Path | None = None, timezone: str = "Europe/Moscow") -> De
             reminder_fractions=tuple(
                 float(f) for f in raw.get("reminders", {}).get("fractions", [0.5, 0.8])
             ),
+            office_hours=_office_hours(raw.get("reminders", {}).get("office_hours", [9, 18])),
             calendar=WorkCalendar(
                 [date.fromisoformat(d) for d in calendar.get("extra_holidays", [])],
                 [date.fromisoformat(d) for d in calendar.get("extra_working_days", [])],

@@ -97,11 +97,14 @@ async def test_reminders_escalation_and_alerts_follow_the_clock(test_db):
         assert frame.startswith(f"↪️ Обращение {appeal.number} ещё никто не взял в работу")
         assert "до 30.11.2026" in frame  # registered Monday 23.11 + 7 days
 
+        # 80 % falls on Saturday night: the reminder waits for Monday morning
         clock.at = START + span * 0.8 + timedelta(minutes=1)
+        assert await sender.deliver_due() == 0
+        clock.at = services.deadlines.during_office_hours(clock.at) + timedelta(minutes=1)
         assert await sender.deliver_due() == 1
         assert "прошло 80 % срока" in texts_in(tg, GKH)[-1]
 
-        clock.at = appeal.due_at + timedelta(minutes=1)
+        clock.at = services.deadlines.during_office_hours(appeal.due_at) + timedelta(minutes=1)
         assert await sender.deliver_due() == 2  # the head's mention and the ЦУР alert
         due = tg.bot_messages(GKH)[-1]
         assert due["text"].startswith(f"🔥 Истёк срок по обращению {appeal.number}")
@@ -125,12 +128,13 @@ async def test_reminders_escalation_and_alerts_follow_the_clock(test_db):
         assert result.outcome.value == "done" and result.appeal is not None
         extended = result.appeal
         assert extended.due_at is not None and extended.law_due_at is not None
-        clock.at = extended.due_at + timedelta(minutes=1)
+        clock.at = services.deadlines.during_office_hours(extended.due_at) + timedelta(minutes=1)
         before = len(texts_in(tg, CURATORS))
         await sender.deliver_due()
         curators = texts_in(tg, CURATORS)[before:]
         assert len(curators) == 1 and "Просрочено" in curators[0]  # one alert, the new one
-        clock.at = extended.law_due_at + timedelta(minutes=1)
+        clock.at = services.deadlines.during_office_hours(extended.law_due_at)
+        clock.at += timedelta(minutes=1)
         await sender.deliver_due()
         assert "Нарушен срок 59-ФЗ" in texts_in(tg, CURATORS)[-1]
         await stop(services, sender)
@@ -230,7 +234,7 @@ async def test_the_seven_days_to_forward_a_case_are_watched(test_db):
         await sender.deliver_due()  # the citizen's notice (none: a phone case without one)
 
         before_gkh, before_curators = len(tg.bot_messages(GKH)), len(tg.bot_messages(CURATORS))
-        clock.at = datetime(2026, 11, 28, 21, 1, tzinfo=UTC)  # 29.11 00:01 in Moscow
+        clock.at = datetime(2026, 11, 30, 6, 1, tzinfo=UTC)  # Monday 9:01 in Moscow
         await sender.deliver_due()
         topic_news = texts_in(tg, GKH)[before_gkh:]
         assert len(topic_news) == 1 and waiting.number in topic_news[0]  # not the taken one

@@ -104,7 +104,7 @@ def test_reminders_at_half_four_fifths_and_the_deadline_then_alerts():
     reminders = [t for t in timers if t.kind is NotificationKind.DEADLINE_REMINDER]
     assert [t.payload["stage"] for t in reminders] == [50, 80, 100]
     assert [t.not_before for t in reminders] == [
-        start + timedelta(days=5),
+        msk(2026, 11, 30, 9),  # half-time falls on Saturday: Monday morning
         start + timedelta(days=8),
         due,
     ]
@@ -149,11 +149,36 @@ def test_the_seven_days_to_forward_move_off_days_off_and_remind_two_days_before(
         appeal_id=1, number="2026-000001", chat=-5, since=since, now=since
     )
     assert timer is not None and timer.kind is NotificationKind.REDIRECT_FRAME
-    assert timer.not_before == policy.redirect_due(since) - timedelta(days=2)
+    # two days before the end is Sunday 29.11, 00:00: the reminder waits for Monday 9:00
+    assert timer.not_before == msk(2026, 11, 30, 9)
     assert timer.payload == {
         "number": "2026-000001",
         "since": since.isoformat(),
         "until": policy.redirect_due(since).isoformat(),
     }
-    late = since + timedelta(days=6)  # a case assigned that long ago gets no reminder now
+    late = since + timedelta(days=7)  # a case assigned that long ago gets no reminder now
     assert policy.redirect_timer(appeal_id=1, number="n", chat=-5, since=since, now=late) is None
+
+
+def test_reminders_wait_for_office_hours_but_deadlines_do_not_move():
+    policy = load_policy()
+    assert policy.during_office_hours(msk(2026, 12, 2, 11)) == msk(2026, 12, 2, 11)
+    assert policy.during_office_hours(msk(2026, 12, 2, 7)) == msk(2026, 12, 2, 9)
+    assert policy.during_office_hours(msk(2026, 12, 2, 19)) == msk(2026, 12, 3, 9)
+    assert policy.during_office_hours(msk(2026, 12, 31, 12)) == msk(2027, 1, 11, 9)
+    start = msk(2026, 11, 23)
+    due = end_of_day(date(2026, 12, 7), MSK)  # a deadline ends at midnight
+    timers = policy.reminders(
+        appeal_id=1,
+        number="n",
+        authority_chat=-100,
+        start=start,
+        due_at=due,
+        law_due_at=due,
+        now=start,
+    )
+    last = [t for t in timers if t.kind is NotificationKind.DEADLINE_REMINDER][-1]
+    assert last.payload["due_at"] == due.isoformat() and last.not_before == msk(2026, 12, 8, 9)
+    anytime = load_policy.__wrapped__()  # a fresh policy object to change
+    object.__setattr__(anytime, "office_hours", None)
+    assert anytime.during_office_hours(msk(2026, 12, 2, 3)) == msk(2026, 12, 2, 3)
