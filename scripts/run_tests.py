@@ -3,6 +3,10 @@
 Modes: `sqlite` (SQLite file, FSM in memory — the embedded defaults) and `postgres+redis`
 (the servers on 127.0.0.1). The second runs when the servers answer; with CI=true they are
 required. Extra arguments go to pytest.
+
+The modes run at the same time (most of a mode's time is spent waiting on the bot processes
+it drives), each writing its log to var/test-reports/<mode>.log, shown when it ends;
+PRIEMNAYA_TEST_SERIAL=1 runs them one after another with live output.
 """
 
 from __future__ import annotations
@@ -44,6 +48,48 @@ def counts(report: Path) -> tuple[int, int, int]:
     return tests - failed - skipped, failed, skipped
 
 
+def prepare(python: str) -> None:
+    """What both modes share, made once before they start: the default sector model that the
+    end-to-end bots load (trained from the shipped corpus, cached in var/test-models)."""
+    subprocess.run(
+        [python, "-c", "from tests.e2e.harness import shared_classifier_model as m; m()"],
+        cwd=ROOT,
+        check=True,
+    )
+
+
+def run_modes(
+    python: str, modes: list[tuple[str, dict[str, str]]], args: list[str], *, serial: bool
+) -> list[tuple[str, Path, int]]:
+    """pytest once per mode: (mode, its JUnit report, exit code)."""
+    started = []
+    for name, env in modes:
+        slug = name.replace("+", "-")
+        report, log_path = REPORTS / f"{slug}.xml", REPORTS / f"{slug}.log"
+        report.unlink(missing_ok=True)
+        command = [python, "-m", "pytest", f"--junitxml={report}", *args]
+        if serial:
+            print(f"\n== pytest, mode {name}", flush=True)
+            code = subprocess.run(command, cwd=ROOT, env={**os.environ, **env}).returncode
+            started.append((name, report, log_path, code))
+            continue
+        with log_path.open("w") as log:  # the child keeps its own descriptor
+            proc = subprocess.Popen(
+                command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+            )
+        started.append((name, report, log_path, proc))
+    if serial:
+        return [(name, report, code) for name, report, _, code in started]
+    print(f"\n== pytest, modes {', '.join(n for n, _ in modes)} at once", flush=True)
+    results = []
+    for name, report, log_path, proc in started:
+        code = proc.wait()
+        print(f"\n== mode {name} ({log_path.relative_to(ROOT)})", flush=True)
+        print(log_path.read_text(encoding="utf-8", errors="replace"), flush=True)
+        results.append((name, report, code))
+    return results
+
+
 def main() -> int:
     python = sys.executable
     print("== ruff check", flush=True)
@@ -70,20 +116,15 @@ def main() -> int:
             flush=True,
         )
     REPORTS.mkdir(parents=True, exist_ok=True)
+    prepare(python)
+    serial = os.environ.get("PRIEMNAYA_TEST_SERIAL") == "1" or len(modes) == 1
+    runs = run_modes(python, modes, sys.argv[1:], serial=serial)
     total = [0, 0, 0]
     failed_modes = []
-    for name, env in modes:
-        print(f"\n== pytest, mode {name}", flush=True)
-        report = REPORTS / f"{name.replace('+', '-')}.xml"
-        report.unlink(missing_ok=True)
-        result = subprocess.run(
-            [python, "-m", "pytest", f"--junitxml={report}", *sys.argv[1:]],
-            cwd=ROOT,
-            env={**os.environ, **env},
-        )
+    for name, report, code in runs:
         passed, failed, skipped = counts(report)
         total = [total[0] + passed, total[1] + failed, total[2] + skipped]
-        if result.returncode != 0:
+        if code != 0:
             failed_modes.append(name)
     print(
         f"\nmodes: {', '.join(n for n, _ in modes)}; failed: {', '.join(failed_modes) or 'none'}"
