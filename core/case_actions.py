@@ -5,18 +5,18 @@ citizen and the groups."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from core.casework import Outcome, Result, authorise, citizen_chat_of
 from core.clock import Clock
 from core.deadlines import DeadlinePolicy
-from core.directory import OfficialRole
-from core.examples import ExampleSource, LabeledExample
+from core.directory import Authority, OfficialRole
 from core.model import ActorKind, Appeal, AppealStatus, EventKind, Resolution
 from core.notifications import NotificationKind
 from core.outbox import notify
 from core.ports import UnitOfWork, UnitOfWorkFactory
-from core.services import schedule_redirect_frame, schedule_timers
+from core.services import resector, schedule_redirect_frame, schedule_timers
 
 
 def _who(official_name: str, tg_user_id: int) -> dict[str, Any]:
@@ -181,23 +181,6 @@ async def redirect(
         who = _who(official.full_name, tg_user_id)
         since = appeal.assigned_at or appeal.created_at
         late = now > policy.redirect_due(since)  # past 59-ФЗ's 7 days: kept for the record
-        appeal.assign(
-            to.code, appeal.municipality, now, ActorKind.OFFICIAL, redirected=True, **who
-        )
-        appeal.record(
-            EventKind.REDIRECTED,
-            now,
-            ActorKind.OFFICIAL,
-            source=source,
-            target=to.code,
-            target_name=to.name,
-            reason=reason,
-            sector=appeal.sector,
-            municipality=appeal.municipality,
-            late=late,
-            **who,
-        )
-        await uow.appeals.save(appeal)
         if topic is not None:
             await uow.topics.close(topic.id or 0)
             await notify(
@@ -212,20 +195,19 @@ async def redirect(
                 reason=reason,
                 close_topic=True,
             )
-        await notify(uow, appeal, NotificationKind.FORWARDED, to.chat_id, now, authority=to.code)
-        citizen_chat = await citizen_chat_of(uow, appeal)
-        if citizen_chat is not None:
-            await notify(
-                uow,
-                appeal,
-                NotificationKind.CASE_NOTICE,
-                citizen_chat,
-                now,
-                notice="redirected",
-                authority=to.name,
-            )
-        await schedule_timers(uow, appeal, to.chat_id, now, policy)
-        await schedule_redirect_frame(uow, appeal, to.chat_id, now, policy)
+        await _hand_over(
+            uow,
+            appeal,
+            to,
+            now,
+            policy,
+            ActorKind.OFFICIAL,
+            {"redirected": True, **who},
+            source=source,
+            reason=reason,
+            late=late,
+            **who,
+        )
         await uow.commit()
         return Result(Outcome.DONE, appeal, official)
 
@@ -255,19 +237,7 @@ async def route_from_triage(
         now = clock.now()
         who = {"tg_user_id": curator_id, "curator": curator_name}
         if sector is not None and sector != appeal.sector:
-            previous = appeal.sector
-            appeal.reassign_sector(sector, now, ActorKind.OPERATOR, source="curator", **who)
-            if appeal.text:
-                await uow.examples.add(
-                    LabeledExample(
-                        text=appeal.text,
-                        sector=sector,
-                        source=ExampleSource.OPERATOR,
-                        created_at=now,
-                        predicted=previous,
-                        appeal_id=appeal.id,
-                    )
-                )
+            await resector(uow, appeal, sector, now, ActorKind.OPERATOR, source="curator", **who)
         to = directory.authority(target) if target else None
         if target is not None and (to is None or to.chat_id is None or not to.active):
             return Result(Outcome.UNKNOWN_TARGET, appeal)
@@ -277,36 +247,61 @@ async def route_from_triage(
             await uow.appeals.save(appeal)  # the sector is kept; still waiting for a curator
             await uow.commit()
             return Result(Outcome.NO_ROUTE, appeal)
-        appeal.assign(to.code, appeal.municipality, now, ActorKind.OPERATOR, triaged=True, **who)
-        appeal.record(
-            EventKind.REDIRECTED,
+        await _hand_over(
+            uow,
+            appeal,
+            to,
             now,
+            policy,
             ActorKind.OPERATOR,
+            {"triaged": True, **who},
             source=None,
-            target=to.code,
-            target_name=to.name,
             reason="triage",
-            sector=appeal.sector,
-            municipality=appeal.municipality,
             **who,
         )
-        await uow.appeals.save(appeal)
-        await notify(uow, appeal, NotificationKind.FORWARDED, to.chat_id, now, authority=to.code)
-        citizen_chat = await citizen_chat_of(uow, appeal)
-        if citizen_chat is not None:
-            await notify(
-                uow,
-                appeal,
-                NotificationKind.CASE_NOTICE,
-                citizen_chat,
-                now,
-                notice="redirected",
-                authority=to.name,
-            )
-        await schedule_timers(uow, appeal, to.chat_id, now, policy)
-        await schedule_redirect_frame(uow, appeal, to.chat_id, now, policy)
         await uow.commit()
         return Result(Outcome.DONE, appeal)
+
+
+async def _hand_over(
+    uow: UnitOfWork,
+    appeal: Appeal,
+    to: Authority,
+    now: datetime,
+    policy: DeadlinePolicy,
+    actor: ActorKind,
+    assigned: dict[str, Any],
+    **correction: Any,
+) -> None:
+    """The case goes to `to`: its status and a routing correction in the history, its topic
+    opened there, the citizen told, the deadline timers and the 7-day frame started anew."""
+    assert to.chat_id is not None
+    appeal.assign(to.code, appeal.municipality, now, actor, **assigned)
+    appeal.record(
+        EventKind.REDIRECTED,
+        now,
+        actor,
+        target=to.code,
+        target_name=to.name,
+        sector=appeal.sector,
+        municipality=appeal.municipality,
+        **correction,
+    )
+    await uow.appeals.save(appeal)
+    await notify(uow, appeal, NotificationKind.FORWARDED, to.chat_id, now, authority=to.code)
+    citizen_chat = await citizen_chat_of(uow, appeal)
+    if citizen_chat is not None:
+        await notify(
+            uow,
+            appeal,
+            NotificationKind.CASE_NOTICE,
+            citizen_chat,
+            now,
+            notice="redirected",
+            authority=to.name,
+        )
+    await schedule_timers(uow, appeal, to.chat_id, now, policy)
+    await schedule_redirect_frame(uow, appeal, to.chat_id, now, policy)
 
 
 async def close_case(

@@ -413,23 +413,35 @@ async def correct_sector(
             raise NotFound(number)
         if appeal.sector == sector:
             return appeal
-        now = clock.now()
-        previous = appeal.sector
-        appeal.reassign_sector(sector, now, actor, source="operator")
+        await resector(uow, appeal, sector, clock.now(), actor, source="operator")
         await uow.appeals.save(appeal)
-        if appeal.text:
-            await uow.examples.add(
-                LabeledExample(
-                    text=appeal.text,
-                    sector=sector,
-                    source=ExampleSource.OPERATOR,
-                    created_at=now,
-                    predicted=previous,
-                    appeal_id=appeal.id,
-                )
-            )
         await uow.commit()
         return appeal
+
+
+async def resector(
+    uow: UnitOfWork,
+    appeal: Appeal,
+    sector: str,
+    now: datetime,
+    actor: ActorKind,
+    **data: Any,
+) -> None:
+    """A person puts the case into another sector: recorded in its history and kept as a
+    labeled example (with what it was before) for retraining the classifier."""
+    previous = appeal.sector
+    appeal.reassign_sector(sector, now, actor, **data)
+    if appeal.text:
+        await uow.examples.add(
+            LabeledExample(
+                text=appeal.text,
+                sector=sector,
+                source=ExampleSource.OPERATOR,
+                created_at=now,
+                predicted=previous,
+                appeal_id=appeal.id,
+            )
+        )
 
 
 async def labeled_examples(uow_factory: UnitOfWorkFactory) -> list[LabeledExample]:

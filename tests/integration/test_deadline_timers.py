@@ -12,7 +12,7 @@ from bot.notifier import NotificationSender
 from core import case_actions, casework
 from core import services as core
 from core.commands import SubmitAppeal
-from core.directory import load_directory
+from core.directory import Directory, load_directory
 from core.model import ActorKind, Appeal, Channel, EventKind, Resolution
 from core.sectors import load_sectors
 from fake_telegram import FakeTelegramThread
@@ -52,6 +52,15 @@ async def stop(services: Services, sender: NotificationSender) -> None:
     await services.close()
 
 
+def populate(tg: FakeTelegramThread, directory: Directory) -> None:
+    """The directory's groups and officials, and the ЦУР group, in the fake Telegram."""
+    for authority in directory.authorities:
+        tg.add_group(authority.chat_id, authority.name)
+        for official in authority.officials:
+            tg.add_user(official.tg_user_id, first_name=official.full_name.split()[1])
+    tg.add_group(CURATORS, "ЦУР")
+
+
 def texts_in(tg: FakeTelegramThread, chat: int) -> list[str]:
     return [m.get("text") or "" for m in tg.bot_messages(chat)]
 
@@ -60,11 +69,7 @@ async def test_reminders_escalation_and_alerts_follow_the_clock(test_db):
     directory = load_directory(EXAMPLE, [s.code for s in load_sectors()])
     clock = Clock(START)
     with FakeTelegramThread() as tg:
-        for authority in directory.authorities:
-            tg.add_group(authority.chat_id, authority.name)
-            for official in authority.officials:
-                tg.add_user(official.tg_user_id, first_name=official.full_name.split()[1])
-        tg.add_group(CURATORS, "ЦУР")
+        populate(tg, directory)
 
         services, sender = await start(tg, test_db.url, clock)
         await core.import_directory(services.uow, directory)
@@ -211,11 +216,7 @@ async def test_the_seven_days_to_forward_a_case_are_watched(test_db):
     directory = load_directory(EXAMPLE, [s.code for s in load_sectors()])
     clock = Clock(START)
     with FakeTelegramThread() as tg:
-        for authority in directory.authorities:
-            tg.add_group(authority.chat_id, authority.name)
-            for official in authority.officials:
-                tg.add_user(official.tg_user_id, first_name=official.full_name.split()[1])
-        tg.add_group(CURATORS, "ЦУР")
+        populate(tg, directory)
         services, sender = await start(tg, test_db.url, clock)
         await core.import_directory(services.uow, directory)
         roof = "Течёт крыша в подъезде дома 5 в Рязани"
