@@ -71,7 +71,7 @@ class BotProcess:
         self.env.update(env)
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 30.0) -> BotProcess:
+    def start(self, timeout: float = 90.0) -> BotProcess:
         mark = self.tg.mark()
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
