@@ -29,6 +29,7 @@ from voice.audiosocket import (
     MAX_AUDIO_PAYLOAD,
     RATE,
     Frame,
+    IdleTimeout,
     Kind,
     ProtocolError,
     encode_frame,
@@ -57,7 +58,7 @@ class CallResult:
     text: str
     words: list[Word]
     seconds: float
-    ended_by: str  # silence | dtmf | max-duration | hangup | protocol-error
+    ended_by: str  # silence | dtmf | max-duration | no-speech | hangup | protocol-error
     caller: str | None = None  # CALLERID, when the dialplan announced the call
     audio: bytes = field(default=b"", repr=False)  # what the caller said: 8 kHz s16le mono
 
@@ -136,9 +137,10 @@ def caller_api(directory: CallerDirectory) -> web.Application:
 @dataclass
 class LineSettings:
     max_seconds: float = 120.0  # longest turn of the caller
-    pause_seconds: float = 2.0  # silence after speech that ends the turn
+    pause_seconds: float = 2.0  # silence after speech that ends the turn (never before speech)
+    no_speech_seconds: float = 10.0  # after the greeting: a caller who says nothing this long
     speech_dbfs: float = -35.0  # a 20 ms frame louder than this is speech
-    frame_timeout: float = 10.0  # a peer silent this long (no frames at all) is dropped
+    frame_timeout: float = 10.0  # no frame this long: the turn ends (a half-sent frame: dropped)
     feed_seconds: float = 0.2  # audio handed to the recogniser in chunks this long
 
 
@@ -247,9 +249,16 @@ class PhoneLine:
         heard = False
         quiet = 0.0
         ended_by = "hangup"
+        # Silence only ends the turn once speech began; before that the caller gets the whole
+        # greeting plus `no_speech_seconds` to start.
+        no_speech_at = len(self.prompts.get("greeting")) / 2 / RATE + s.no_speech_seconds
         while True:
             try:
                 frame = await channel.receive()
+            except IdleTimeout as exc:  # the gateway stopped sending audio: a long silence
+                log.info("call %s: %s", call_id, exc)
+                ended_by = "silence" if heard else "no-speech"
+                break
             except ProtocolError as exc:
                 log.warning("call %s: %s; closing it", call_id, exc)
                 ended_by = "protocol-error"
@@ -281,6 +290,9 @@ class PhoneLine:
                 quiet += length
             if heard and quiet >= s.pause_seconds:
                 ended_by = "silence"
+                break
+            if not heard and seconds >= no_speech_at:
+                ended_by = "no-speech"
                 break
             if seconds >= s.max_seconds:
                 ended_by = "max-duration"
@@ -399,7 +411,7 @@ class WebSocketChannel:
         try:
             message = await self.ws.receive(timeout=self.timeout)
         except TimeoutError as exc:
-            raise ProtocolError(f"no message for {self.timeout:g} s") from exc
+            raise IdleTimeout(f"no message for {self.timeout:g} s") from exc
         if message.type is WSMsgType.BINARY:
             data = bytes(message.data)
             if len(data) % 2 or len(data) > MAX_AUDIO_PAYLOAD:
