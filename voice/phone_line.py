@@ -127,6 +127,7 @@ def caller_api(directory: CallerDirectory) -> web.Application:
         caller = str(data.get("caller", "")).strip()[:32]
         if caller:
             directory.remember(call_id, caller)
+        log.info("call %s announced, caller %s", call_id, caller or "unknown")
         return web.json_response({"ok": True})
 
     app = web.Application(client_max_size=4096)
@@ -198,6 +199,9 @@ class PhoneLine:
             first = await read_frame(reader, self.settings.frame_timeout)
         except ProtocolError as exc:
             log.warning("voice line: dropped a connection before the call began: %s", exc)
+            return
+        if first.kind is Kind.HANGUP:  # connected and closed: a health check, not a call
+            log.debug("voice line: a connection closed before the call began")
             return
         if first.kind is not Kind.UUID:
             log.warning("voice line: the first frame was %s, not the call UUID", first.kind.name)
