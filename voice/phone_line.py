@@ -55,6 +55,8 @@ def loud_frames(pcm: bytes | bytearray, rate: int, speech_dbfs: float) -> list[b
         energy.append(float((samples[whole:] ** 2).mean()))
     threshold = (32768.0 * 10 ** (speech_dbfs / 20)) ** 2
     return [e > threshold for e in energy]
+
+
 PROMPT_NAMES = (
     "greeting",
     "registered",
