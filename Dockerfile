@@ -11,9 +11,16 @@ COPY voice ./voice
 COPY priemnaya ./priemnaya
 COPY fake_telegram ./fake_telegram
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install .
-# The Russian Vosk model, verified by SHA-256 (Alpha Cephei publishes none: pin the digest you
-# trust with --build-arg VOSK_MODEL_SHA256=...). Without it the image has no model and voice
-# notes are kept as audio; with it, run the image with VOSK_MODEL_PATH=/opt/models/$VOSK_MODEL.
+# The voice line's prompts, spoken from the i18n catalogue (core/locales/ru/voice.ftl) by
+# espeak-ng into 8 kHz WAV; only the WAV files go into the runtime image.
+RUN apt-get update && apt-get install -y --no-install-recommends espeak-ng \
+    && rm -rf /var/lib/apt/lists/* \
+    && /opt/venv/bin/priemnaya voice render-prompts --dest /opt/prompts
+# The Russian Vosk model from the publisher (alphacephei.com), unpacked only when its SHA-256
+# matches (Alpha Cephei publishes no digests: pin the one you trust with
+# --build-arg VOSK_MODEL_SHA256=...). Without it the image has no model and voice notes are
+# kept as audio; with it, run with VOSK_MODEL_PATH=/opt/models/$VOSK_MODEL
+# (`priemnaya run` for the bot, `priemnaya voice-line` for the phone line).
 ARG VOSK_MODEL=vosk-model-small-ru-0.22
 ARG VOSK_MODEL_SHA256=""
 RUN mkdir -p /opt/models && if [ -n "$VOSK_MODEL_SHA256" ]; then \
@@ -24,10 +31,13 @@ RUN mkdir -p /opt/models && if [ -n "$VOSK_MODEL_SHA256" ]; then \
 FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
-    VAR_DIR=/data
+    VAR_DIR=/data \
+    VOICE_PROMPTS_DIR=/opt/prompts \
+    VOICE_RECORDINGS_DIR=/data/recordings
 RUN useradd --create-home --uid 10001 priemnaya && mkdir -p /data && chown priemnaya /data
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/models /opt/models
+COPY --from=build /opt/prompts /opt/prompts
 USER priemnaya
 WORKDIR /data
 VOLUME ["/data"]

@@ -259,6 +259,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8.0, help="speech per call (tiny)")
     parser.add_argument("--repeats", type=int, default=16, help="calls for the overhead run")
     parser.add_argument("--max-calls", type=int, default=256)
+    parser.add_argument(
+        "--stand-in",
+        action="store_true",
+        help="the tiny model with ~5M weights of identity layers: costs per frame what a real "
+        "acoustic model costs, hears the same (a realistic ratio for the overhead)",
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     if args.model and not args.audio:
@@ -266,7 +272,10 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="priemnaya-bench-voice-") as tmp:
         work = Path(tmp)
-        model_dir = args.model or build_tiny_model(work / "tiny-model")
+        model_dir = args.model or build_tiny_model(
+            work / ("stand-in-model" if args.stand_in else "tiny-model"),
+            ballast_layers=5 if args.stand_in else 0,
+        )
         if args.audio:
             pcm = decode_file(args.audio, rate=RATE, silence_dbfs=None).pcm
         else:
@@ -274,7 +283,8 @@ def main() -> int:
         seconds = len(pcm) / 2 / RATE
         model_rate = model_sample_rate(model_dir)
         model = vosk.Model(str(model_dir))
-        at_model_rate = resample_pcm(pcm, RATE, model_rate)
+        # The same audio the line hears: the speech, then the pause that ends the turn.
+        at_model_rate = resample_pcm(pcm + silence(PAUSE, RATE), RATE, model_rate)
         print(f"model {model_dir.name} ({model_rate} Hz), call audio {seconds:.1f} s at 8 kHz")
         print(f"machine: {os.cpu_count()} CPUs; voice workers {args.workers}")
 

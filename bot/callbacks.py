@@ -108,3 +108,16 @@ class RateCb(CallbackData, prefix="r"):
 
     appeal_id: int
     stars: int
+
+
+class VoiceAction(StrEnum):
+    CONFIRM = "ok"  # «Верно»: the transcript is right
+    FIX = "fx"  # «Исправить текстом»: the next text replaces it
+
+
+class VoiceCb(CallbackData, prefix="v"):
+    """A button under «Я расслышал: …» (msg: the recording's message in the draft)."""
+
+    action: VoiceAction
+    draft: str
+    msg: int

@@ -25,6 +25,7 @@ from aiogram.types import (
     ReplyParameters,
 )
 
+from bot import transcripts
 from bot.callbacks import CaseAction, CaseCb, FeedbackCb, TriageAction, TriageCb
 from bot.pacing import GroupPacer
 from bot.render import fmt_date, fmt_deadline, status_name
@@ -170,10 +171,17 @@ class CaseDesk:
                 )
             for attachment in appeal.attachments:
                 with contextlib.suppress(TelegramBadRequest, FileNotFoundError):
-                    await self._send_attachment(authority.chat_id, topic.thread_id, attachment)
+                    await self._send_attachment(
+                        authority.chat_id,
+                        topic.thread_id,
+                        attachment,
+                        transcripts.caption_for(self.services.texts, appeal, attachment),
+                    )
         return topic
 
-    async def _send_attachment(self, chat_id: int, thread_id: int, a: Attachment) -> None:
+    async def _send_attachment(
+        self, chat_id: int, thread_id: int, a: Attachment, caption: str | None = None
+    ) -> None:
         media: str | FSInputFile = a.file_id
         if a.file_id.startswith(LOCAL_FILE_PREFIX):
             name = Path(a.file_id.removeprefix(LOCAL_FILE_PREFIX)).name  # never a path
@@ -182,6 +190,11 @@ class CaseDesk:
                 raise FileNotFoundError(path)
             media = FSInputFile(path, filename=a.file_name or name)
         kw = {"message_thread_id": thread_id}
+        if a.kind is AttachmentKind.VIDEO_NOTE:  # takes no caption: its transcript is on the card
+            await self.bot.send_video_note(chat_id, media, **kw)
+            return
+        if caption:
+            kw["caption"] = caption
         if a.kind is AttachmentKind.PHOTO:
             await self.bot.send_photo(chat_id, media, **kw)
         elif a.kind is AttachmentKind.VOICE or (
@@ -259,7 +272,9 @@ class CaseDesk:
         ]
         lines += self._deadline_lines(appeal)
         unsure = (created.data.get("unsure_words") if created else None) or []
-        if unsure:
+        if transcripts.transcripts_of(appeal):
+            lines += transcripts.card_lines(t, appeal)
+        elif unsure:
             lines.append(t("case-card-unsure", words=escape(", ".join(unsure[:20]))))
         lines += ["", t("case-card-help")]
         return "\n".join(lines)

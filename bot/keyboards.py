@@ -244,3 +244,22 @@ def done_writing_keyboard(texts: Texts, appeal_id: int) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def voice_check_keyboard(texts: Texts, draft: Draft, message_id: int) -> InlineKeyboardMarkup:
+    """Under «Я расслышал: …»: it is right, rewrite it as text, or send the appeal as it is."""
+    from bot.callbacks import VoiceAction, VoiceCb
+
+    def voice(text_id: str, action: VoiceAction) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=texts(text_id),
+            callback_data=VoiceCb(action=action, draft=draft.id, msg=message_id).pack(),
+        )
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [voice("btn-voice-confirm", VoiceAction.CONFIRM)],
+            [voice("btn-voice-fix", VoiceAction.FIX)],
+            [_draft_button(texts, "btn-voice-as-is", DraftAction.SUBMIT, draft)],
+        ]
+    )

@@ -25,6 +25,19 @@ class DraftProblem(StrEnum):
     TOO_MANY_ATTACHMENTS = "too_many_attachments"
 
 
+UNSURE_CONFIDENCE = 0.6  # a recognised word below this is marked for the citizen and officials
+
+
+class TranscriptCheck(StrEnum):
+    """What the citizen did with a recording's transcript."""
+
+    PENDING = "pending"  # not answered yet
+    CONFIRMED = "confirmed"  # «Верно»
+    CORRECTED = "corrected"  # rewritten as text
+    UNCHECKED = "unchecked"  # sent as it was heard («Отправить как есть», or never answered)
+    PHONE = "phone"  # a phone call: nobody could check it
+
+
 @dataclass(frozen=True, slots=True)
 class DraftLimits:
     text_max_chars: int = 5000
@@ -70,6 +83,7 @@ class Draft:
     municipality_name: str | None = None
     municipality_source: str | None = None  # citizen | location | text
     places_offered: bool = False  # the directory has municipalities to choose from
+    transcripts: list[dict[str, Any]] = field(default_factory=list)  # see add_transcript
 
     # -- composition -------------------------------------------------------------------------
     @property
@@ -209,6 +223,85 @@ class Draft:
             None,
             None,
         )
+
+    # -- transcripts of recordings -------------------------------------------------------------
+    def add_transcript(
+        self,
+        message_id: int,
+        file_unique_id: str | None,
+        text: str,
+        words: list[tuple[str, float]],
+    ) -> None:
+        """Remember what the recogniser heard in a recording (its text is the message's piece);
+        the citizen has not checked it yet."""
+        self.transcripts.append(
+            {
+                "message_id": message_id,
+                "file_unique_id": file_unique_id,
+                "text": text,
+                "words": [[word, round(conf, 3)] for word, conf in words],
+                "check": TranscriptCheck.PENDING.value,
+            }
+        )
+        self._collect_unsure()
+
+    def transcript(self, message_id: int) -> dict[str, Any] | None:
+        return next((t for t in self.transcripts if t["message_id"] == message_id), None)
+
+    def confirm_transcript(self, message_id: int) -> bool:
+        """The citizen says the transcript is right; False if there is none for the message."""
+        found = self.transcript(message_id)
+        if found is None:
+            return False
+        found["check"] = TranscriptCheck.CONFIRMED.value
+        return True
+
+    def correct_transcript(self, message_id: int, text: str, limits: DraftLimits) -> bool:
+        """The citizen rewrote what the recording says: the text replaces the transcript's piece
+        (the recogniser's version stays in the record). False if there is no such transcript."""
+        found = self.transcript(message_id)
+        if found is None:
+            return False
+        text = text.strip()
+        if not text:
+            raise DraftRejected(DraftProblem.TEXT_EMPTY)
+        piece = next((p for p in self.pieces if p.message_id == message_id), None)
+        texts = [text if p is piece else p.text for p in self.pieces]
+        if piece is None:
+            texts.append(text)
+        total = len("\n\n".join(texts).strip())
+        if total > limits.text_max_chars:
+            limit = limits.text_max_chars
+            raise DraftRejected(
+                DraftProblem.TEXT_TOO_LONG, length=len(text), total=total, limit=limit
+            )
+        if piece is None:
+            self.pieces.append(TextPiece(message_id, text))
+        else:
+            piece.text = text
+        found["check"] = TranscriptCheck.CORRECTED.value
+        found["corrected"] = text
+        self._collect_unsure()
+        return True
+
+    def _collect_unsure(self) -> None:
+        self.unsure_words = [
+            word
+            for t in self.transcripts
+            if t["check"] != TranscriptCheck.CORRECTED.value
+            for word, conf in t["words"]
+            if conf < UNSURE_CONFIDENCE
+        ]
+
+    def transcripts_for_appeal(self) -> list[dict[str, Any]]:
+        """What the appeal keeps of each transcript (a pending one was sent unchecked)."""
+        kept = []
+        for t in self.transcripts:
+            check = t["check"]
+            if check == TranscriptCheck.PENDING.value:
+                check = TranscriptCheck.UNCHECKED.value
+            kept.append({**t, "check": check})
+        return kept
 
     # -- checks and conversion ---------------------------------------------------------------
     def problems_before_sending(self, limits: DraftLimits) -> list[DraftProblem]:

@@ -132,6 +132,7 @@ class AttachmentKind(StrEnum):
     VOICE = "voice"
     AUDIO = "audio"
     VIDEO = "video"
+    VIDEO_NOTE = "video_note"  # a round video: its sound is transcribed like a voice note
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,6 +106,8 @@ async def submit_pressed(
                 "update_id": event_update.update_id,
                 # the official's card marks what the recogniser was unsure of
                 **({"unsure_words": draft.unsure_words} if draft.unsure_words else {}),
+                # what the recogniser heard in each recording, and what the citizen did with it
+                **({"transcripts": draft.transcripts_for_appeal()} if draft.transcripts else {}),
             },
         ),
         services.uow,

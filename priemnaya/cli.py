@@ -236,6 +236,7 @@ def appeal_as_dict(appeal: Appeal) -> dict[str, Any]:
         "updated_at": appeal.updated_at.isoformat(),
         "municipality": appeal.municipality,
         "authority": appeal.authority,
+        "caller_phone": appeal.caller_phone,  # the number a phone appeal came from
         "due_at": appeal.due_at.isoformat() if appeal.due_at else None,
         "law_due_at": appeal.law_due_at.isoformat() if appeal.law_due_at else None,
         "extensions": appeal.extensions,

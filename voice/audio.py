@@ -288,13 +288,14 @@ def encode_pcm(
     *,
     codec_rate: int | None = None,
     layout: str = "mono",
+    options: dict[str, str] | None = None,
 ) -> bytes:
     """Encode s16le mono PCM with PyAV into an in-memory file (default: OGG/Opus, what
     Telegram plays as a voice note)."""
     out_rate = codec_rate or rate
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format=container) as output:
-        stream = output.add_stream(codec, rate=out_rate, layout=layout)
+        stream = output.add_stream(codec, rate=out_rate, layout=layout, options=options or {})
         sample_format = stream.codec_context.format.name
         resampler = av.AudioResampler(format=sample_format, layout=layout, rate=out_rate)
         frames = []

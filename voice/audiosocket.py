@@ -32,6 +32,13 @@ class ProtocolError(Exception):
     """The peer broke the protocol; the connection is closed."""
 
 
+class IdleTimeout(ProtocolError):
+    """No frame at all for the timeout (not even a part of one): the line went quiet.
+
+    Asterisk sends no audio while no RTP arrives, so during a call this is silence, not abuse.
+    """
+
+
 @dataclass(frozen=True, slots=True)
 class Frame:
     kind: Kind
@@ -57,10 +64,12 @@ async def read_frame(reader: asyncio.StreamReader, timeout: float) -> Frame:
     """
     # One timer for the whole frame (cheaper than wait_for per read, and a half-sent frame
     # cannot stretch the deadline).
-    stage = "header"
+    stage = "idle"
     try:
         async with asyncio.timeout(timeout):
-            header = await reader.readexactly(HEADER.size)
+            first = await reader.readexactly(1)
+            stage = "header"
+            header = first + await reader.readexactly(HEADER.size - 1)
             code, length = HEADER.unpack(header)
             try:
                 kind = Kind(code)
@@ -74,13 +83,15 @@ async def read_frame(reader: asyncio.StreamReader, timeout: float) -> Frame:
     except asyncio.IncompleteReadError as exc:
         if stage == "payload":
             raise ProtocolError("connection closed inside a frame") from exc
-        if exc.partial:
+        if stage == "header":
             raise ProtocolError("connection closed inside a frame header") from exc
         return Frame(Kind.HANGUP)
     except TimeoutError as exc:
         if stage == "payload":
             raise ProtocolError(f"frame payload not completed in {timeout:g} s") from exc
-        raise ProtocolError(f"no frame for {timeout:g} s") from exc
+        if stage == "header":
+            raise ProtocolError(f"frame header not completed in {timeout:g} s") from exc
+        raise IdleTimeout(f"no frame for {timeout:g} s") from exc
     if kind is Kind.UUID and length != 16:
         raise ProtocolError(f"UUID frame of {length} bytes")
     if kind is Kind.AUDIO and length % 2:

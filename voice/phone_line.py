@@ -22,13 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 from aiohttp import WSMsgType, web
 
-from voice.audio import decode_file, pcm_dbfs
+from voice.audio import decode_file
 from voice.audiosocket import (
     MAX_AUDIO_PAYLOAD,
     RATE,
     Frame,
+    IdleTimeout,
     Kind,
     ProtocolError,
     encode_frame,
@@ -39,6 +41,22 @@ from voice.stt import SpeechRecognizer, Word
 log = logging.getLogger(__name__)
 
 FRAME_BYTES = 320  # 20 ms of 8 kHz s16le
+LEVEL_SECONDS = 0.02  # speech is told from silence per 20 ms
+
+
+def loud_frames(pcm: bytes | bytearray, rate: int, speech_dbfs: float) -> list[bool]:
+    """For each 20 ms of s16le `pcm` (a short tail counts as one): is it louder than
+    `speech_dbfs`? One numpy pass for a whole batch, no per-frame Python arithmetic."""
+    samples = np.frombuffer(pcm, dtype="<i2", count=len(pcm) // 2).astype(np.float64)
+    step = int(rate * LEVEL_SECONDS)
+    whole = samples.size // step * step
+    energy = list((samples[:whole].reshape(-1, step) ** 2).mean(axis=1))
+    if whole < samples.size:
+        energy.append(float((samples[whole:] ** 2).mean()))
+    threshold = (32768.0 * 10 ** (speech_dbfs / 20)) ** 2
+    return [e > threshold for e in energy]
+
+
 PROMPT_NAMES = (
     "greeting",
     "registered",
@@ -57,7 +75,7 @@ class CallResult:
     text: str
     words: list[Word]
     seconds: float
-    ended_by: str  # silence | dtmf | max-duration | hangup | protocol-error
+    ended_by: str  # silence | dtmf | max-duration | no-speech | hangup | protocol-error
     caller: str | None = None  # CALLERID, when the dialplan announced the call
     audio: bytes = field(default=b"", repr=False)  # what the caller said: 8 kHz s16le mono
 
@@ -126,6 +144,7 @@ def caller_api(directory: CallerDirectory) -> web.Application:
         caller = str(data.get("caller", "")).strip()[:32]
         if caller:
             directory.remember(call_id, caller)
+        log.info("call %s announced, caller %s", call_id, caller or "unknown")
         return web.json_response({"ok": True})
 
     app = web.Application(client_max_size=4096)
@@ -136,9 +155,10 @@ def caller_api(directory: CallerDirectory) -> web.Application:
 @dataclass
 class LineSettings:
     max_seconds: float = 120.0  # longest turn of the caller
-    pause_seconds: float = 2.0  # silence after speech that ends the turn
+    pause_seconds: float = 2.0  # silence after speech that ends the turn (never before speech)
+    no_speech_seconds: float = 10.0  # after the greeting: a caller who says nothing this long
     speech_dbfs: float = -35.0  # a 20 ms frame louder than this is speech
-    frame_timeout: float = 10.0  # a peer silent this long (no frames at all) is dropped
+    frame_timeout: float = 10.0  # no frame this long: the turn ends (a half-sent frame: dropped)
     feed_seconds: float = 0.2  # audio handed to the recogniser in chunks this long
 
 
@@ -197,6 +217,9 @@ class PhoneLine:
         except ProtocolError as exc:
             log.warning("voice line: dropped a connection before the call began: %s", exc)
             return
+        if first.kind is Kind.HANGUP:  # connected and closed: a health check, not a call
+            log.debug("voice line: a connection closed before the call began")
+            return
         if first.kind is not Kind.UUID:
             log.warning("voice line: the first frame was %s, not the call UUID", first.kind.name)
             return
@@ -247,9 +270,16 @@ class PhoneLine:
         heard = False
         quiet = 0.0
         ended_by = "hangup"
+        # Silence only ends the turn once speech began; before that the caller gets the whole
+        # greeting plus `no_speech_seconds` to start.
+        no_speech_at = len(self.prompts.get("greeting")) / 2 / RATE + s.no_speech_seconds
         while True:
             try:
                 frame = await channel.receive()
+            except IdleTimeout as exc:  # the gateway stopped sending audio: a long silence
+                log.info("call %s: %s", call_id, exc)
+                ended_by = "silence" if heard else "no-speech"
+                break
             except ProtocolError as exc:
                 log.warning("call %s: %s; closing it", call_id, exc)
                 ended_by = "protocol-error"
@@ -270,23 +300,30 @@ class PhoneLine:
                 break
             pending += frame.payload
             recording += frame.payload
-            if len(pending) >= feed_bytes:
-                await stream.accept(bytes(pending))
-                pending.clear()
-            length = len(frame.payload) / 2 / channel.rate
-            seconds += length
-            if pcm_dbfs(frame.payload) > s.speech_dbfs:
-                heard, quiet = True, 0.0
-            elif heard:
-                quiet += length
-            if heard and quiet >= s.pause_seconds:
-                ended_by = "silence"
-                break
-            if seconds >= s.max_seconds:
-                ended_by = "max-duration"
+            if len(pending) < feed_bytes:
+                continue
+            # Once per batch: the recogniser gets it in one hop, and the level of each 20 ms
+            # of it is measured at once (numpy) for the end-of-turn rules.
+            await stream.accept(bytes(pending))
+            for loud in loud_frames(pending, channel.rate, s.speech_dbfs):
+                seconds += LEVEL_SECONDS
+                if loud:
+                    heard, quiet = True, 0.0
+                elif heard:
+                    quiet += LEVEL_SECONDS
+                if heard and quiet >= s.pause_seconds:
+                    ended_by = "silence"
+                elif not heard and seconds >= no_speech_at:
+                    ended_by = "no-speech"
+                elif seconds >= s.max_seconds:
+                    ended_by = "max-duration"
+            pending.clear()
+            if ended_by != "hangup":
                 break
         if pending:
             await stream.accept(bytes(pending))
+            heard = heard or any(loud_frames(pending, channel.rate, s.speech_dbfs))
+            seconds += len(pending) / 2 / channel.rate
         transcript = await stream.finish()
         return CallResult(
             call_id,
@@ -399,7 +436,7 @@ class WebSocketChannel:
         try:
             message = await self.ws.receive(timeout=self.timeout)
         except TimeoutError as exc:
-            raise ProtocolError(f"no message for {self.timeout:g} s") from exc
+            raise IdleTimeout(f"no message for {self.timeout:g} s") from exc
         if message.type is WSMsgType.BINARY:
             data = bytes(message.data)
             if len(data) % 2 or len(data) > MAX_AUDIO_PAYLOAD:

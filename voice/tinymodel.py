@@ -224,19 +224,46 @@ def _network_parameters() -> tuple[list[list[float]], list[float], list[list[flo
     return hidden_w, hidden_b, out_w, out_b
 
 
-def _nnet_text() -> str:
-    """Kaldi text form of an nnet3 AmNnetSimple (network, contexts, priors)."""
+def _identity_layer(name: str, rows: int, cols: int) -> str:
+    """A FixedAffineComponent that passes its input through (zero-padded or cut)."""
+    lines = [" ".join("1" if r == c else "0" for c in range(cols)) for r in range(rows)]
+    matrix = "[\n  " + "\n  ".join(lines) + " ]"
+    bias = "[ " + " ".join("0" for _ in range(rows)) + " ]"
+    return (
+        f"<ComponentName> {name} <FixedAffineComponent> <LinearParams> {matrix}"
+        f"\n<BiasParams> {bias}\n</FixedAffineComponent> \n"
+    )
+
+
+def _nnet_text(ballast_layers: int = 0, ballast_width: int = 1024) -> str:
+    """Kaldi text form of an nnet3 AmNnetSimple (network, contexts, priors).
+
+    ``ballast_layers`` square identity layers of ``ballast_width`` after the tanh make the
+    network cost what a real acoustic model costs per frame (dense products) without changing
+    what it hears: a stand-in for benchmarks.
+    """
     hidden_w, hidden_b, out_w, out_b = _network_parameters()
+    ballast = []
+    if ballast_layers > 0:
+        names = [f"ballast{i}" for i in range(ballast_layers + 1)]
+        dims = [(ballast_width, 2)] + [(ballast_width, ballast_width)] * (ballast_layers - 1)
+        dims.append((2, ballast_width))
+        ballast = [_identity_layer(n, r, c) for n, (r, c) in zip(names, dims, strict=True)]
+    nodes = ["tanh1", *(f"ballast{i}" for i in range(len(ballast)))]
     config = [
         "input-node name=input dim=13",
         "component-node name=affine1 component=affine1 input=input",
         "component-node name=tanh1 component=tanh1 input=affine1",
-        "component-node name=affine2 component=affine2 input=tanh1",
+        *(
+            f"component-node name={node} component={node} input={source}"
+            for source, node in zip(nodes, nodes[1:], strict=False)
+        ),
+        f"component-node name=affine2 component=affine2 input={nodes[-1]}",
         "output-node name=output input=affine2 objective=linear",
     ]
     parts = [
         "<Nnet3> \n" + "\n".join(config) + "\n\n",
-        "<NumComponents> 3 \n",
+        f"<NumComponents> {3 + len(ballast)} \n",
         "<ComponentName> affine1 <FixedAffineComponent> <LinearParams> "
         + _matrix(hidden_w)
         + "\n<BiasParams> "
@@ -244,6 +271,7 @@ def _nnet_text() -> str:
         + "\n</FixedAffineComponent> \n",
         "<ComponentName> tanh1 <TanhComponent> <Dim> 2 <ValueAvg> [ ] "
         "<DerivAvg> [ ] <Count> 0 </TanhComponent> \n",
+        *ballast,
         "<ComponentName> affine2 <FixedAffineComponent> <LinearParams> "
         + _matrix(out_w)
         + "\n<BiasParams> "
@@ -329,11 +357,18 @@ _MFCC_CONF = """\
 """
 
 
-def build_tiny_model(directory: Path, words: tuple[str, str] = ("один", "два")) -> Path:
+def build_tiny_model(
+    directory: Path,
+    words: tuple[str, str] = ("один", "два"),
+    *,
+    ballast_layers: int = 0,
+    ballast_width: int = 1024,
+) -> Path:
     """Write the tiny model into ``directory`` (created if needed) and return it.
 
     ``words[0]`` is recognised for a low tone (440 Hz), ``words[1]`` for a high
-    tone (3 kHz); silence (or very quiet audio) gives no words.
+    tone (3 kHz); silence (or very quiet audio) gives no words. ``ballast_layers``
+    makes it as costly as a real model (see :func:`_nnet_text`), for benchmarks.
     """
     word_a, word_b = words
     for word in words:
@@ -345,7 +380,7 @@ def build_tiny_model(directory: Path, words: tuple[str, str] = ("один", "д�
     for sub in ("am", "conf", "graph/phones"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
 
-    mdl = _transition_model_text() + _nnet_text()
+    mdl = _transition_model_text() + _nnet_text(ballast_layers, ballast_width)
     (directory / "am" / "final.mdl").write_text(mdl, encoding="ascii")
     (directory / "conf" / "model.conf").write_text(_MODEL_CONF, encoding="ascii")
     (directory / "conf" / "mfcc.conf").write_text(_MFCC_CONF, encoding="ascii")

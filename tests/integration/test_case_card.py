@@ -5,10 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot import transcripts
 from bot.desk import TOPIC_NAME_CHARS, CaseDesk
 from core.directory import load_directory
-from core.draft import Draft
-from core.model import ActorKind, Appeal, AppealStatus, Channel, EventKind, Location
+from core.draft import Draft, DraftLimits
+from core.model import (
+    ActorKind,
+    Appeal,
+    AppealStatus,
+    Attachment,
+    AttachmentKind,
+    Channel,
+    EventKind,
+    Location,
+)
 from core.sectors import load_sectors
 from priemnaya.bootstrap import bootstrap
 from priemnaya.settings import Settings
@@ -65,3 +75,47 @@ async def test_card_shows_what_an_official_needs_escaped(test_db):
 def test_transcript_doubts_survive_the_draft_storage():
     draft = Draft(unsure_words=["канищево"])
     assert Draft.from_dict(draft.to_dict()).unsure_words == ["канищево"]
+
+
+async def test_card_underlines_what_the_recogniser_was_unsure_of(test_db):
+    services = await bootstrap(Settings(database_url=test_db.url))
+    try:
+        desk = CaseDesk(bot=None, services=services)  # type: ignore[arg-type]
+        directory = load_directory(EXAMPLE, [s.code for s in load_sectors()])
+        appeal = phone_appeal("течёт крыша на канищево")
+        appeal.history[0].data["transcripts"] = [
+            {
+                "file_unique_id": "call-1",
+                "text": "течёт крыша на канищево",
+                "words": [["течёт", 0.9], ["крыша", 0.95], ["на", 0.8], ["канищево<", 0.31]],
+                "check": "phone",
+            },
+            {"text": "да", "words": [["да", 1.0]], "check": "corrected"},
+        ]
+        card = desk.card_text(appeal, directory)
+        assert "Расшифровка записи (звонок): течёт крыша на <u>канищево&lt;</u>" in card
+        assert "(исправлена заявителем; распознано было): да" in card
+        assert "Подчёркнуты слова, распознанные неуверенно." in card
+        assert "Распознано неуверенно:" not in card  # the transcript lines replace it
+        attachment = Attachment(AttachmentKind.AUDIO, "local:call-1.ogg", "call-1")
+        caption = transcripts.caption_for(services.texts, appeal, attachment)
+        assert caption == "🎙 Распознано: течёт крыша на <u>канищево&lt;</u>"
+        other = Attachment(AttachmentKind.AUDIO, "x", "other")
+        assert transcripts.caption_for(services.texts, appeal, other) is None
+    finally:
+        await services.close()
+
+
+def test_transcripts_survive_the_draft_storage_and_a_correction_clears_its_doubts():
+    limits = DraftLimits()
+    draft = Draft()
+    draft.add_message(5, limits, text="один два")
+    draft.add_transcript(5, "u5", "один два", [("один", 0.4), ("два", 0.9)])
+    draft = Draft.from_dict(draft.to_dict())
+    assert draft.unsure_words == ["один"]
+    assert draft.transcripts_for_appeal()[0]["check"] == "unchecked"
+    assert draft.correct_transcript(5, "Яма на дороге", limits)
+    assert draft.text == "Яма на дороге" and draft.unsure_words == []
+    kept = draft.transcripts_for_appeal()[0]
+    assert kept["check"] == "corrected" and kept["text"] == "один два"
+    assert not draft.correct_transcript(6, "x", limits)

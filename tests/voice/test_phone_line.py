@@ -109,6 +109,48 @@ async def test_silence_only_registers_nothing(line):
     assert heard == ["greeting", "not-heard", "goodbye"]
 
 
+async def test_silence_before_speech_does_not_end_the_turn(line):
+    """A caller who waits three pauses' worth before speaking is still heard (the line once
+    hung up after the first 2 s of silence)."""
+    frames = audio_frames(silence(3.0, RATE) + speech8k("два", "один") + silence(1.5, RATE))
+    heard = await call(line.port, frames)
+    (result,) = line.registry.calls
+    assert result.text == "два один" and result.ended_by == "silence"
+    assert heard[0] == "greeting" and heard[-1] == "goodbye" and "registered" in heard
+
+
+async def test_a_caller_who_never_speaks_is_told_so_after_the_no_speech_timeout(tiny_model_dir):
+    registry = Registry()
+    with SpeechRecognizer(tiny_model_dir, max_workers=1) as speech:
+        settings = LineSettings(pause_seconds=1.0, no_speech_seconds=2.0, frame_timeout=5)
+        server = await PhoneLine(speech, registry, PROMPTS, settings).start()
+        try:
+            # 2.5 s of silence: over the no-speech timeout (the greeting is 20 ms) but the
+            # frames after it, speech included, are never listened to
+            frames = audio_frames(silence(2.5, RATE) + speech8k("один"))
+            heard = await call(server.port, frames)
+        finally:
+            await server.close()
+    assert registry.calls == []
+    assert heard == ["greeting", "not-heard", "goodbye"]
+
+
+async def test_a_gateway_that_stops_sending_audio_ends_the_turn_not_the_call(line):
+    """Asterisk sends no frames while no RTP arrives: after speech that is the pause."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", line.port)
+    writer.write(encode_frame(Kind.UUID, uuid.uuid4().bytes))
+    writer.writelines(audio_frames(speech8k("один", "два")))
+    await writer.drain()  # then nothing for longer than frame_timeout (0.5 s)
+    heard = []
+    while (frame := await read_frame(reader, timeout=10)).kind is not Kind.HANGUP:
+        (level,) = struct.unpack_from("<h", frame.payload)
+        heard.append(NAME_OF.get(level, "?"))
+    writer.close()
+    (result,) = line.registry.calls
+    assert result.text == "один два" and result.ended_by == "silence"
+    assert heard[-1] == "goodbye" and "registered" in heard
+
+
 @pytest.mark.parametrize(
     "garbage",
     [
