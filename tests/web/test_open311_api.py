@@ -11,7 +11,7 @@ import requests
 
 from core import services as core
 from core.model import ActorKind, Appeal, AppealStatus, Channel, EventKind, Resolution
-from core.notifications import CURATORS_CHAT, NotificationKind
+from core.notifications import CURATORS_CHAT
 from core.sectors import load_sectors
 from priemnaya.bootstrap import Services
 from storage import ops_repo
@@ -323,7 +323,7 @@ def test_bodies_that_are_not_requests_are_refused(api):
     assert nested.status_code == 400
     latin1 = requests.post(
         url,
-        data="service_code=housing&description=%FF%FE".encode(),
+        data=b"service_code=housing&description=%FF%FE",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
         timeout=30,
     )
