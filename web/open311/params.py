@@ -99,7 +99,7 @@ def _datetime(params: Params, name: str, tz: tzinfo) -> datetime | None:
 
 
 def _listed(params: Params, name: str, max_items: int = MAX_IDS) -> tuple[str, ...]:
-    raw = clean(params, name, 4096)
+    raw = clean(params, name, 2600)
     if raw is None:
         return ()
     items = tuple(dict.fromkeys(p.strip() for p in raw.split(",") if p.strip()))
