@@ -18,6 +18,7 @@ from core.classification.model import Classifier
 from core.directory import load_directory
 from priemnaya.bootstrap import Services, bootstrap
 from priemnaya.settings import Settings
+from tests.backends import TEST_REDIS
 from tests.e2e.harness import shared_classifier_model
 from web.open311 import setup_open311
 from web.ops import setup_ops
@@ -33,13 +34,16 @@ _T = TypeVar("_T")
 class ApiServer:
     """`start()` → `base_url`; `call(fn)` runs `fn(services)` (a coroutine) in the server loop."""
 
-    def __init__(self, database_url: str, *, directory: bool = True, **settings: Any) -> None:
+    def __init__(
+        self, database_url: str, *, directory: bool = True, migrate: bool = True, **settings: Any
+    ) -> None:
         defaults: dict[str, Any] = {
             "open311_api_keys": API_KEYS,
             "classifier_model": Path(shared_classifier_model()),
+            "redis_url": TEST_REDIS,  # /healthz pings the run's Redis when there is one
         }
         self.settings = Settings(database_url=database_url, **{**defaults, **settings})
-        self.directory = directory
+        self.directory, self.migrate = directory, migrate
         self.services: Services | None = None
         self.base_url = ""
         self.submitted = 0  # how often the on_submitted hook fired
@@ -87,7 +91,7 @@ class ApiServer:
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
         classifier = Classifier.load(self.settings.classifier_model)
-        services = await bootstrap(self.settings, classifier=classifier)
+        services = await bootstrap(self.settings, classifier=classifier, migrate=self.migrate)
         self.services = services
         if self.directory:
             directory = load_directory(EXAMPLE, [s.code for s in services.sectors])
