@@ -5,6 +5,7 @@ and filters; every bad input answers a GeoReport error and stores nothing."""
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -333,6 +334,44 @@ def test_bodies_that_are_not_requests_are_refused(api):
     assert appeal_count(api) == before
 
 
+def test_the_longest_text_and_other_body_forms_are_taken_whole(api):
+    url = api.url(f"{V2}/requests.json")
+    longest = ("Течёт крыша, " * 500)[:5000]  # 5000 Cyrillic characters, ~30 KB encoded
+    response = requests.post(url, data={**GOOD, "description": longest}, timeout=30)
+    assert response.status_code == 201, response.text
+    assert stored(api, response.json()[0]["service_request_id"]).text == longest.strip()
+
+    def chunks():  # a chunked body arriving in pieces
+        body = requests.models.RequestEncodingMixin._encode_params(
+            {**GOOD, "description": longest}
+        )
+        for start in range(0, len(body), 1000):
+            yield body[start : start + 1000].encode()
+
+    chunked = requests.post(
+        url,
+        data=chunks(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=30,
+    )
+    assert chunked.status_code == 201, chunked.text
+    number = chunked.json()[0]["service_request_id"]
+    assert stored(api, number).text == longest.strip()
+
+    multipart = requests.post(url, files={k: (None, v) for k, v in GOOD.items()}, timeout=30)
+    assert multipart.status_code == 201, multipart.text
+    before = appeal_count(api)
+    with_file = requests.post(
+        url, data=GOOD, files={"media": ("roof.jpg", b"\xff\xd8", "image/jpeg")}, timeout=30
+    )
+    assert with_file.status_code == 400 and "media_url" in error_of(with_file)
+    deep = requests.post(
+        url, data="[" * 50_000, headers={"Content-Type": "application/json"}, timeout=30
+    )
+    assert deep.status_code == 400 and "не разобрано" in error_of(deep)
+    assert appeal_count(api) == before
+
+
 def test_sql_looking_input_is_only_text(api):
     sql = "'; DROP TABLE appeals; -- \" OR 1=1; SELECT * FROM citizens"
     response = post(api, **{**GOOD, "description": f"{ROOF} {sql}", "address_string": sql})
@@ -359,6 +398,8 @@ def test_sql_looking_input_is_only_text(api):
         ({"page_size": "0"}, "page_size должен быть целым числом"),
         ({"status": "pending"}, "допустимы open и closed, получено «pending»"),
         ({"start_date": "вчера"}, "start_date должен быть датой-временем ISO 8601"),
+        ({"start_date": "0001-01-01T00:00:00"}, "start_date должен быть от 1970 до 2999"),
+        ({"end_date": "9999-12-31T23:59:59-12:00"}, "end_date должен быть от 1970 до 2999"),
         ({"start_date": "2026-12-02", "end_date": "2026-12-01"}, "start_date позже end_date"),
         ({"service_code": "housing,nope"}, "Неизвестный service_code: nope"),
         ({"service_request_id": ",".join(f"2026-{n:06}" for n in range(101))}, "не больше 100"),

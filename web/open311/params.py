@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from urllib.parse import parse_qsl, urlsplit
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from core.api_intake import ServiceRequestIntake
 from core.open311 import (
@@ -95,6 +95,8 @@ def _datetime(params: Params, name: str, tz: tzinfo) -> datetime | None:
         raise bad("open311-error-datetime", name=name, value=raw) from None
     if value.tzinfo is None:  # a bare local time is the region's
         value = value.replace(tzinfo=tz)
+    if not 1970 <= value.year <= 2999:  # what the database and the 90-day window can hold
+        raise bad("open311-error-range", name=name, min="1970", max="2999", value=raw)
     return value
 
 
@@ -155,10 +157,18 @@ async def read_body(request: web.Request) -> dict[str, str]:
     params = dict(request.query)
     if not request.body_exists:
         return params
-    body = await request.content.read(MAX_BODY_BYTES + 1)
-    if len(body) > MAX_BODY_BYTES:
-        raise ApiError(413, "open311-error-body-too-large", max=MAX_BODY_BYTES)
     media = request.content_type
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise ApiError(413, "open311-error-body-too-large", max=MAX_BODY_BYTES)
+    if media == "multipart/form-data":
+        return {**params, **await _multipart(request)}
+    chunks, size = [], 0
+    async for chunk in request.content.iter_chunked(16 * 1024):
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise ApiError(413, "open311-error-body-too-large", max=MAX_BODY_BYTES)
+        chunks.append(chunk)
+    body = b"".join(chunks)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -172,7 +182,7 @@ async def read_body(request: web.Request) -> dict[str, str]:
     elif media == "application/json":
         try:
             data = json.loads(text) if text.strip() else {}
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise bad("open311-error-body-format", reason=str(exc)[:200]) from None
         if not isinstance(data, dict):
             raise bad("open311-error-body-format", reason="JSON body is not an object")
@@ -184,6 +194,25 @@ async def read_body(request: web.Request) -> dict[str, str]:
     else:
         raise ApiError(415, "open311-error-media-type", value=media[:100])
     return params
+
+
+async def _multipart(request: web.Request) -> dict[str, str]:
+    """A multipart form of text fields (files are not taken: GeoReport v2 has `media_url`)."""
+    fields: dict[str, str] = {}
+    reader = await request.multipart()
+    size = 0
+    async for part in reader:
+        if not isinstance(part, BodyPartReader) or part.filename is not None or not part.name:
+            raise bad("open311-error-files")
+        value = await part.read(decode=True)
+        size += len(value)
+        if size > MAX_BODY_BYTES:
+            raise ApiError(413, "open311-error-body-too-large", max=MAX_BODY_BYTES)
+        try:
+            fields[part.name] = value.decode(part.get_charset("utf-8"))
+        except (UnicodeDecodeError, LookupError):
+            raise bad("open311-error-encoding") from None
+    return fields
 
 
 def _scalar(value: object) -> str:

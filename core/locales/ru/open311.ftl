@@ -44,4 +44,5 @@ open311-error-body-format = Тело запроса не разобрано: { $
 open311-error-media-type = Тело запроса — application/x-www-form-urlencoded или application/json, получено { $value }
 open311-error-encoding = Запрос не в кодировке UTF-8
 open311-error-attributes = Не больше { $max } атрибутов attribute[...]
+open311-error-files = Файлы не принимаются: передайте ссылку на фото в media_url
 open311-error-idempotency-key = Заголовок Idempotency-Key: 1–64 видимых символа ASCII
