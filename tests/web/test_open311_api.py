@@ -342,9 +342,7 @@ def test_the_longest_text_and_other_body_forms_are_taken_whole(api):
     assert stored(api, response.json()[0]["service_request_id"]).text == longest.strip()
 
     def chunks():  # a chunked body arriving in pieces
-        body = requests.models.RequestEncodingMixin._encode_params(
-            {**GOOD, "description": longest}
-        )
+        body = urlencode({**GOOD, "description": longest})
         for start in range(0, len(body), 1000):
             yield body[start : start + 1000].encode()
 
