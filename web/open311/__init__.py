@@ -11,6 +11,7 @@ management. Mounted under /open311/v2/ as a sub-application with its own error h
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -30,6 +31,8 @@ from storage.open311_repo import SqlRequestReader
 from web.open311 import params, views
 from web.open311.auth import ApiKeys
 from web.open311.errors import TEXTS, ApiError, bad, json_response, open311_errors
+
+log = logging.getLogger(__name__)
 
 PREFIX = "/open311/v2/"
 OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
@@ -151,7 +154,12 @@ class Open311Api:
             raise bad("open311-error-unknown-service", value=str(exc)) from None
         appeal = submission.appeal
         if submission.created and self.on_submitted is not None:
-            self.on_submitted()  # e.g. wake the outbox sender: the authority's topic opens now
+            try:  # e.g. wake the outbox sender: the authority's topic opens now
+                self.on_submitted()
+            except Exception:  # the case is committed: it is acknowledged whatever the hook does
+                log.exception(
+                    "open311: the on_submitted hook failed for %s", submission.appeal.number
+                )
         if appeal.due_at is not None:
             due = appeal.due_at.astimezone(s.tz).strftime("%d.%m.%Y")
             notice = self.texts("open311-notice", number=appeal.number, due=due)
