@@ -10,6 +10,7 @@ COPY handlers ./handlers
 COPY voice ./voice
 COPY priemnaya ./priemnaya
 COPY fake_telegram ./fake_telegram
+COPY web ./web
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install .
 # The Russian Vosk model, verified by SHA-256 (Alpha Cephei publishes none: pin the digest you
 # trust with --build-arg VOSK_MODEL_SHA256=...). Without it the image has no model and voice
