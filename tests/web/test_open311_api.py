@@ -416,8 +416,10 @@ def test_bad_queries_are_refused_clearly(api, query, words):
 def test_unknown_paths_and_methods_answer_in_georeport_form(api):
     missing = requests.get(api.url(f"{V2}/requests/2099-999999.json"), params={"api_key": KEY})
     assert missing.status_code == 404 and "2099-999999" in error_of(missing)
-    nowhere = requests.get(api.url(f"{V2}/discovery.xml"), timeout=10)
-    assert nowhere.status_code == 404 and error_of(nowhere)
+    nowhere = requests.get(api.url(f"{V2}/discovery.json"), timeout=10)
+    assert nowhere.status_code == 404 and "discovery.json" in error_of(nowhere)
+    xml = requests.get(api.url(f"{V2}/services.xml"), timeout=10)
+    assert xml.status_code == 404 and "только JSON" in error_of(xml)
     delete = requests.delete(api.url(f"{V2}/requests.json"), timeout=10)
     assert delete.status_code == 405 and "DELETE" in error_of(delete)
 

@@ -183,6 +183,11 @@ class Open311Api:
         return views.service_request(record, self.titles, self.texts, self.services.tz)
 
 
+async def only_json(request: web.Request) -> web.Response:
+    """GeoReport's XML flavour is not served: say so instead of a bare 404."""
+    raise ApiError(404, "open311-error-format", path=request.path[:200])
+
+
 def _links(request: web.Request, offset: int, limit: int, total: int) -> str | None:
     """RFC 8288 `Link` with the next and previous pages."""
     page = offset // limit + 1
@@ -229,6 +234,7 @@ def build_open311_app(
     app.router.add_post("/requests.json", api.post_request)
     app.router.add_get("/requests/{id}.json", api.get_request)
     app.router.add_get("/openapi.json", api.openapi_document)
+    app.router.add_route("*", r"/{path:.+}.xml", only_json)
     return app
 
 

@@ -15,6 +15,7 @@ open311-resolution-duplicate = дубликат другого обращени�
 open311-status-note-resolution = { $status } ({ $resolution })
 
 open311-error-not-found = Не найдено: { $what }
+open311-error-format = Поддерживается только JSON: запросите { $path } с окончанием .json
 open311-error-method = Метод { $method } не поддерживается для { $path }
 open311-error-internal = Внутренняя ошибка сервера; запрос не выполнен, повторите его позже
 open311-error-unavailable = Сервис временно недоступен (база данных не отвечает); повторите запрос позже
