@@ -10,6 +10,7 @@ COPY handlers ./handlers
 COPY voice ./voice
 COPY priemnaya ./priemnaya
 COPY fake_telegram ./fake_telegram
+COPY web ./web
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install .
 # The voice line's prompts, spoken from the i18n catalogue (core/locales/ru/voice.ftl) by
 # espeak-ng into 8 kHz WAV; only the WAV files go into the runtime image.

@@ -20,6 +20,7 @@ from bot.keyboards import main_keyboard
 from core.desk import LinkDirection, MessageLink
 from core.notifications import Notification, NotificationKind
 from priemnaya.bootstrap import Services
+from priemnaya.metrics import count_telegram_error
 
 log = logging.getLogger(__name__)
 
@@ -79,16 +80,19 @@ class NotificationSender:
             await self._postpone(notification, exc.seconds, str(exc))
             return False
         except TelegramRetryAfter as exc:
+            count_telegram_error(exc)
             log.warning(
                 "notification %s: flood control, retry in %s s", notification.id, exc.retry_after
             )
             await self._postpone(notification, exc.retry_after, str(exc))
             return False
         except (TelegramForbiddenError, TelegramBadRequest) as exc:
+            count_telegram_error(exc)
             log.warning("notification %s undeliverable: %s", notification.id, exc)
             await self._mark_failed(notification, str(exc), give_up=True)
             return False
         except Exception as exc:  # any other failure is retried later, never lost
+            count_telegram_error(exc)
             log.warning("notification %s failed, will retry: %s", notification.id, exc)
             await self._mark_failed(notification, repr(exc), give_up=False)
             return False

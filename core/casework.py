@@ -426,6 +426,7 @@ async def take_case(
 class Contacts:
     phone: str | None
     full_name: str | None
+    email: str | None = None  # given by an integrated system (Open311)
 
 
 async def citizen_contacts(
@@ -444,6 +445,7 @@ async def citizen_contacts(
         contacts = Contacts(
             phone=(citizen.phone if citizen else None) or appeal.caller_phone,
             full_name=citizen.full_name if citizen else None,
+            email=citizen.email if citizen else None,
         )
         appeal.record(
             EventKind.CONTACTS_VIEWED,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from core.model import Attachment, Channel, Location
+from core.model import Attachment, Channel, Citizen, Location
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,4 +29,5 @@ class SubmitAppeal:
     deliver_within: timedelta | None = None
     caller_phone: str | None = None  # the number a phone call came from (CALLERID)
     municipality: str | None = None  # chosen by the citizen (a directory code)
+    new_citizen: Citizen | None = None  # contacts that came with the appeal (Open311), consented
     meta: dict[str, object] = field(default_factory=dict)

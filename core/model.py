@@ -165,6 +165,7 @@ class Citizen:
     consent_version: str | None = None
     phone: str | None = None
     full_name: str | None = None
+    email: str | None = None  # given by an integrated system (Open311), never by the bot
 
     @property
     def has_consent(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -79,6 +79,7 @@ async def withdraw_consent(uow_factory: UnitOfWorkFactory, tg_user_id: int) -> b
         citizen.consent_given_at = None
         citizen.phone = None
         citizen.full_name = None
+        citizen.email = None
         await uow.citizens.save(citizen)
         await uow.commit()
         return True
@@ -136,6 +137,9 @@ async def _submit_once(
         if citizen_id is None and caller_phone is not None:
             known = await uow.citizens.get_by_phone(caller_phone)
             citizen_id = known.id if known is not None else None
+        if citizen_id is None and cmd.new_citizen is not None:
+            # contacts given with the appeal by an integrated system (Open311), with consent
+            citizen_id = (await uow.citizens.add(replace(cmd.new_citizen))).id
         now = clock.now()
         seq = await uow.appeals.next_sequence(counter_name(now.year))
         appeal = Appeal(

@@ -297,8 +297,12 @@ async def contacts_pressed(
     if await _refuse(query, result, services) or contacts is None:
         return
     none = t("case-contacts-none")
+    name, phone = contacts.full_name or none, contacts.phone or none
+    text = t("case-contacts", name=name, phone=phone)
+    if contacts.email:
+        text = t("case-contacts-with-email", name=name, phone=phone, email=contacts.email)
     await query.answer(
-        t("case-contacts", name=contacts.full_name or none, phone=contacts.phone or none),
+        text,
         show_alert=True,  # only the presser sees an alert: nothing lands in the group
     )
 

@@ -83,6 +83,20 @@ class Settings(BaseSettings):
     )
     polling_timeout: int = Field(default=25, ge=0, le=50)
 
+    # Open311 GeoReport v2 API and operators' endpoints (web/open311, web/ops).
+    open311_api_keys: SecretStr | None = Field(
+        default=None, description="Clients allowed to POST: `name:key` pairs, comma-separated"
+    )
+    open311_public_read: bool = Field(
+        default=False, description="GET of requests without api_key (texts are personal data)"
+    )
+    open311_jurisdiction_id: str | None = Field(
+        default=None, description="When set, a request naming another jurisdiction is refused"
+    )
+    health_outbox_max_lag_seconds: float = Field(
+        default=600.0, gt=0, description="/healthz fails when a due message waits longer"
+    )
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:

@@ -48,6 +48,7 @@ def _citizen(row: CitizenRow) -> Citizen:
         consent_version=row.consent_version,
         phone=row.phone,
         full_name=row.full_name,
+        email=row.email,
     )
 
 
@@ -70,6 +71,7 @@ class SqlCitizenRepository:
             tg_user_id=citizen.tg_user_id,
             phone=citizen.phone,
             full_name=citizen.full_name,
+            email=citizen.email,
             consent_given_at=citizen.consent_given_at,
             consent_version=citizen.consent_version,
         )
@@ -98,6 +100,7 @@ class SqlCitizenRepository:
             .values(
                 phone=citizen.phone,
                 full_name=citizen.full_name,
+                email=citizen.email,
                 consent_given_at=citizen.consent_given_at,
                 consent_version=citizen.consent_version,
             )

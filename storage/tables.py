@@ -56,6 +56,7 @@ class CitizenRow(SQLModel, table=True):
     )
     phone: str | None = Field(default=None, max_length=32, index=True)
     full_name: str | None = Field(default=None, max_length=256)
+    email: str | None = Field(default=None, max_length=256)
     consent_given_at: datetime | None = Field(
         default=None,
         sa_type=UTCDateTime,  # type: ignore[call-overload]

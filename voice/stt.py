@@ -20,6 +20,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from typing import Any, TypeVar
 
 import vosk
 
+from priemnaya.metrics import TRANSCRIPTIONS
 from voice.audio import DecodedAudio, PcmResampler, resample_pcm
 
 __all__ = [
@@ -227,7 +229,10 @@ class SpeechRecognizer:
         """Recognise a whole clip in the worker pool without blocking the event loop."""
         _check_pcm(pcm, rate)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self.transcribe_blocking, pcm, rate)
+        started = time.perf_counter()
+        result = await loop.run_in_executor(self._executor, self.transcribe_blocking, pcm, rate)
+        TRANSCRIPTIONS.labels(mode="clip").observe(time.perf_counter() - started)
+        return result
 
     async def transcribe_audio(self, audio: DecodedAudio) -> Transcript:
         """Shortcut for :meth:`transcribe` with the result of :mod:`voice.audio`."""
@@ -301,7 +306,10 @@ class RecognitionStream:
             if self._finished:
                 raise RuntimeError("the recognition stream is already finished")
             self._finished = True
-            return await self._owner.run(self._finish_blocking)
+            started = time.perf_counter()
+            result = await self._owner.run(self._finish_blocking)
+            TRANSCRIPTIONS.labels(mode="stream").observe(time.perf_counter() - started)
+            return result
 
     def _kaldi(self) -> vosk.KaldiRecognizer:
         if self._recognizer is None:

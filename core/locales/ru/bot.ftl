@@ -263,6 +263,10 @@ case-contacts = Заявитель: { $name }
     Телефон: { $phone }
     (видно только вам; просмотр записан в историю обращения)
 case-contacts-none = не указан
+case-contacts-with-email = Заявитель: { $name }
+    Телефон: { $phone }
+    E-mail: { $email }
+    (видно только вам; просмотр записан в историю обращения)
 case-close-solved = ✅ Решено (ответ дан)
 case-close-not_competent = 🚫 Не в компетенции
 case-close-duplicate = ♊ Дубликат другого обращения
