@@ -166,14 +166,14 @@ def stories(policy: DeadlinePolicy) -> list[Story]:
     roof = "Течёт крыша, ул. Ленина, 5, управляющая компания не чинит"
     return [
         # Feb: Fri 18:00 before the Defender's day Monday, answered Tue 12:00 → 0.75 wd
-        s(policy, "2026-000001", msk(2026, 2, 20, 18), "housing", *housing, "Течёт кран")
+        s(policy, "2026-900001", msk(2026, 2, 20, 18), "housing", *housing, "Течёт кран")
         .answer(msk(2026, 2, 24, 12), EXECUTOR_GKH)
         .close(msk(2026, 2, 24, 13), EXECUTOR_GKH, Resolution.SOLVED)
         .verdict(msk(2026, 2, 25, 10), Verdict.SOLVED, 5),
         # Dec 29, 10 working days across the New Year holidays: due Jan 21 2027, closed then
         s(
             policy,
-            "2026-000002",
+            "2026-900002",
             msk(2026, 12, 29, 9),
             "housing",
             *housing,
@@ -185,7 +185,7 @@ def stories(policy: DeadlinePolicy) -> list[Story]:
         # 11.0 wd to the first answer and to the closing
         s(
             policy,
-            "2026-000003",
+            "2026-900003",
             msk(2026, 11, 2, 9),
             "housing",
             *housing,
@@ -199,7 +199,7 @@ def stories(policy: DeadlinePolicy) -> list[Story]:
         # open past it now
         s(
             policy,
-            "2026-000004",
+            "2026-900004",
             msk(2026, 11, 10, 10),
             "housing",
             *housing,
@@ -212,7 +212,7 @@ def stories(policy: DeadlinePolicy) -> list[Story]:
         # Nov 5 (after the holiday): not competent a day later, «частично», 2 stars
         s(
             policy,
-            "2026-000005",
+            "2026-900005",
             msk(2026, 11, 5, 10),
             "waste",
             "kasimov",
@@ -226,7 +226,7 @@ def stories(policy: DeadlinePolicy) -> list[Story]:
         # Nov 9: waste, 5 working days → due Nov 16, nobody answered: overdue
         s(
             policy,
-            "2026-000006",
+            "2026-900006",
             msk(2026, 11, 9, 10),
             "waste",
             "ryazan",
@@ -237,7 +237,7 @@ def stories(policy: DeadlinePolicy) -> list[Story]:
         # Nov 20: roads, taken, not overdue (15 working days)
         s(
             policy,
-            "2026-000007",
+            "2026-900007",
             msk(2026, 11, 20, 10),
             "roads",
             "skopin",
@@ -247,7 +247,7 @@ def stories(policy: DeadlinePolicy) -> list[Story]:
             reasons=("яма",),
         ).take(msk(2026, 11, 23, 10), EXECUTOR_ROADS),
         # Oct (the month before): one answered on time by the GKH
-        s(policy, "2026-000008", msk(2026, 10, 5, 10), "housing", *housing, "Протечка")
+        s(policy, "2026-900008", msk(2026, 10, 5, 10), "housing", *housing, "Протечка")
         .answer(msk(2026, 10, 6, 10), EXECUTOR_GKH)
         .close(msk(2026, 10, 6, 11), EXECUTOR_GKH, Resolution.SOLVED)
         .verdict(msk(2026, 10, 7, 10), Verdict.SOLVED, 4),

@@ -37,7 +37,8 @@ def line_chart(
     """Counts over time; labels are thinned out to stay legible."""
     left, right, top, bottom = 44, 12, 28, 30
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = _nice_max(max((max(s.values, default=0) for s in series), default=0))
+    # counts: at least 4 on the axis, so that its five ticks are whole numbers
+    top_value = max(4.0, _nice_max(max((max(s.values, default=0) for s in series), default=0)))
     n = max(len(labels), 1)
     step = plot_w / max(n - 1, 1)
 

@@ -104,8 +104,8 @@ async def test_breakdowns_workload_and_overdue(seeded):
     }
     # the longest overdue first: №6 due Nov 16 (10.5 wd to Dec 1 noon), №4 due Nov 25
     assert [(c.number, c.overdue_wd) for c in b.overdue] == [
-        ("2026-000006", 10.5),
-        ("2026-000004", 3.5),
+        ("2026-900006", 10.5),
+        ("2026-900004", 3.5),
     ]
     assert [(t.label, t.key, t.count) for t in b.topics][0] == ("housing", "крыша", 2)
     # «ул. Ленина, 5», «улице Ленина, дом 5» are one address; single addresses are not shown
@@ -126,7 +126,7 @@ async def test_filters_and_a_heads_scope(seeded):
     head = await board(seeded, scope=Scope(region=False, authorities=frozenset({"ryazan-gkh"})))
     assert head.summary.total == 2
     assert {x.key for x in head.authorities} == {"ryazan-gkh"}
-    assert [c.number for c in head.overdue] == ["2026-000004"]
+    assert [c.number for c in head.overdue] == ["2026-900004"]
     # a head asking for another authority's cut gets nothing of it
     other = await board(
         seeded,
@@ -139,7 +139,7 @@ async def test_filters_and_a_heads_scope(seeded):
 async def test_facts_follow_new_events(seeded):
     services, meter = seeded
     async with services.uow() as uow:
-        appeal = await uow.appeals.get_by_number("2026-000007")
+        appeal = await uow.appeals.get_by_number("2026-900007")
         appeal.record(
             EventKind.AUTHORITY_MESSAGE,
             NOW,
