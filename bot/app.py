@@ -125,6 +125,11 @@ async def run_polling(services: Services) -> None:
     await release_stale_locks(storage, settings.redis_key_prefix, me.id)
     settle_heap()
     outbox = asyncio.create_task(sender.run(), name="outbox")
+    web_runner = None
+    if settings.web_enabled:  # the dashboard (and other web parts) beside the bot
+        from web.app import start_web
+
+        web_runner = await start_web(services)
     try:
         await dp.start_polling(
             bot,
@@ -136,4 +141,6 @@ async def run_polling(services: Services) -> None:
         outbox.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await outbox
+        if web_runner is not None:
+            await web_runner.cleanup()
         await storage.close()

@@ -31,10 +31,11 @@ class OfficialRole(StrEnum):
     EXECUTOR = "executor"  # acts on cases, sees the citizen's contacts
     HEAD = "head"  # also extends deadlines, is called in when a case is overdue or reopened
     OBSERVER = "observer"  # reads the group (e.g. ЦУР monitoring): no actions, no contacts
+    ANALYST = "analyst"  # ЦУР analyst: the region's web dashboard; no actions, no contacts
 
     @property
     def acts(self) -> bool:
-        return self is not OfficialRole.OBSERVER
+        return self in (OfficialRole.EXECUTOR, OfficialRole.HEAD)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
+from core.analytics import Filters, OverdueCase, Scope, WorkdayMeter
 from core.desk import MessageLink, Topic
 from core.directory import Directory, ImportReport
 from core.examples import LabeledExample
@@ -97,6 +99,8 @@ class UnitOfWork(Protocol):
     directory: DirectoryRepository
     topics: TopicRepository
     links: LinkRepository
+    analytics: AnalyticsRepository
+    signins: SignInRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -111,3 +115,45 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+
+
+class AnalyticsRepository(Protocol):
+    """The statistics (storage/analytics_repo.py): facts refreshed from the event log and
+    aggregated; core/analytics.py says what a fact is."""
+
+    async def refresh(self, meter: WorkdayMeter) -> int: ...
+    async def stats(
+        self, filters: Filters, scope: Scope, now: datetime, by: str | None = None
+    ) -> list[Any]: ...
+    async def counts(
+        self,
+        filters: Filters,
+        scope: Scope,
+        by: Sequence[str],
+        limit: int | None = None,
+        *,
+        min_count: int = 1,
+        not_null: str | None = None,
+    ) -> list[tuple[tuple[Any, ...], int]]: ...
+    async def daily(
+        self, filters: Filters, scope: Scope, now: datetime
+    ) -> list[dict[str, Any]]: ...
+    async def overdue(
+        self, filters: Filters, scope: Scope, now: datetime, meter: WorkdayMeter, limit: int
+    ) -> list[OverdueCase]: ...
+    async def first_day(self) -> date | None: ...
+
+
+class SignInRepository(Protocol):
+    """One-time sign-in links and browser sessions of the web dashboard."""
+
+    async def add_link(
+        self, nonce: str, tg_user_id: int, now: datetime, expires_at: datetime
+    ) -> None: ...
+    async def use_link(self, nonce: str, now: datetime) -> int | None: ...
+    async def add_session(
+        self, token_hash: str, tg_user_id: int, now: datetime, expires_at: datetime
+    ) -> None: ...
+    async def session_user(self, token_hash: str, now: datetime) -> int | None: ...
+    async def drop_session(self, token_hash: str) -> None: ...

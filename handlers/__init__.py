@@ -6,6 +6,7 @@ from aiogram import F, Router
 
 from handlers import (
     active_case,
+    dashboard,
     desk,
     draft_card,
     errors,
@@ -35,4 +36,6 @@ def get_routers() -> list[Router]:
         intake.router,
         fallback.router,
     )
-    return [errors.router, desk.router, triage.router, citizens, fallback.anywhere]
+    dashboard.router.message.filter(F.chat.type == "private")
+    routers = [errors.router, desk.router, triage.router, dashboard.router]
+    return [*routers, citizens, fallback.anywhere]

@@ -20,6 +20,7 @@ from core.model import Appeal, AppealStatus
 from priemnaya.bootstrap import SectorClassifier, Services, bootstrap
 from priemnaya.cli_authorities import make_authorities_group
 from priemnaya.cli_classify import make_classify_group
+from priemnaya.cli_report import make_report_group
 from priemnaya.cli_voice import transcribe, voice
 from priemnaya.settings import Settings
 
@@ -370,3 +371,4 @@ main.add_command(transcribe)
 if __name__ == "__main__":
     main()
 main.add_command(make_authorities_group(load_settings, with_services), name="authorities")
+main.add_command(make_report_group(load_settings, with_services), name="report")

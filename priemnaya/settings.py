@@ -96,6 +96,21 @@ class Settings(BaseSettings):
     health_outbox_max_lag_seconds: float = Field(
         default=600.0, gt=0, description="/healthz fails when a due message waits longer"
     )
+    # The web dashboard (ЦУР analytics), served by `priemnaya run` beside the bot.
+    web_enabled: bool = Field(default=True, description="Serve the web dashboard")
+    web_host: str = Field(default="127.0.0.1", description="Where the dashboard listens")
+    web_port: int = Field(default=8080, ge=0, le=65535, description="Dashboard port")
+    web_base_url: str | None = Field(
+        default=None,
+        description="Public address of the dashboard in the bot's links "
+        "(default http://WEB_HOST:WEB_PORT)",
+    )
+    web_secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs sign-in links (default: a random key kept in var/web-secret.key)",
+    )
+    dashboard_link_minutes: int = Field(default=10, ge=1, le=1440)
+    dashboard_session_hours: int = Field(default=8, ge=1, le=720)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -106,6 +121,13 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @property
+    def dashboard_url(self) -> str:
+        """Base address of the dashboard for links (no trailing slash)."""
+        if self.web_base_url:
+            return self.web_base_url.rstrip("/")
+        return f"http://{self.web_host}:{self.web_port}"
 
     @property
     def attachment_max_bytes(self) -> int:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    Date,
     DateTime,
     Index,
     Text,
@@ -268,3 +269,72 @@ class MessageLinkRow(SQLModel, table=True):
     group_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     group_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     direction: str = Field(max_length=16)  # to_citizen | to_group | notice
+
+
+class AppealFactRow(SQLModel, table=True):
+    """The statistics' view of one appeal (core/analytics.Fact), rebuilt from its history when
+    it grows: no text and no citizen, only dimensions, times and the citizen's verdict."""
+
+    __tablename__ = "appeal_facts"
+    __table_args__ = (
+        Index("ix_appeal_facts_day", "day"),
+        Index("ix_appeal_facts_authority_day", "authority", "day"),
+        Index("ix_appeal_facts_sector_day", "sector", "day"),
+        Index("ix_appeal_facts_municipality_day", "municipality", "day"),
+        Index("ix_appeal_facts_open_due", "is_open", "due_at"),
+    )
+
+    appeal_id: int = Field(primary_key=True)
+    number: str = Field(max_length=24)
+    created_at: datetime = Field(sa_type=UTCDateTime)  # type: ignore[call-overload]
+    day: date = Field(sa_type=Date)  # type: ignore[call-overload]
+    channel: str = Field(max_length=16)
+    status: str = Field(max_length=24)
+    sector: str | None = Field(default=None, max_length=32)
+    municipality: str | None = Field(default=None, max_length=64)
+    authority: str | None = Field(default=None, max_length=64)
+    executor_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    executor_name: str | None = Field(default=None, max_length=256)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # type: ignore[call-overload]
+    is_open: bool = True
+    closed_at: datetime | None = Field(
+        default=None,
+        sa_type=UTCDateTime,  # type: ignore[call-overload]
+    )
+    resolution: str | None = Field(default=None, max_length=16)
+    first_response_at: datetime | None = Field(
+        default=None,
+        sa_type=UTCDateTime,  # type: ignore[call-overload]
+    )
+    first_response_wd: float | None = None
+    resolution_wd: float | None = None
+    allowed_wd: float | None = None
+    on_time: bool | None = None
+    reopens: int = 0
+    verdict: str | None = Field(default=None, max_length=16)
+    rating: int | None = None
+    topic: str | None = Field(default=None, max_length=64)
+    address: str | None = Field(default=None, max_length=256)
+
+
+class DashboardLinkRow(SQLModel, table=True):
+    """A one-time sign-in link the bot sent to an official (its signed token names the nonce)."""
+
+    __tablename__ = "dashboard_links"
+
+    nonce: str = Field(primary_key=True, max_length=64)
+    tg_user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)  # type: ignore[call-overload]
+    expires_at: datetime = Field(sa_type=UTCDateTime)  # type: ignore[call-overload]
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # type: ignore[call-overload]
+
+
+class DashboardSessionRow(SQLModel, table=True):
+    """A signed-in browser: the cookie holds the token, the table only its SHA-256."""
+
+    __tablename__ = "dashboard_sessions"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    tg_user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    created_at: datetime = Field(sa_type=UTCDateTime)  # type: ignore[call-overload]
+    expires_at: datetime = Field(sa_type=UTCDateTime)  # type: ignore[call-overload]

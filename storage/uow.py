@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import Conflict
+from storage.analytics_repo import SqlAnalyticsRepository
 from storage.desk_repo import SqlLinkRepository, SqlTopicRepository
 from storage.directory_repo import SqlDirectoryRepository
 from storage.repositories import (
@@ -18,6 +19,7 @@ from storage.repositories import (
     SqlLabeledExampleRepository,
     SqlNotificationRepository,
 )
+from storage.signin_repo import SqlSignInRepository
 
 
 class SqlUnitOfWork:
@@ -34,6 +36,8 @@ class SqlUnitOfWork:
         self.directory = SqlDirectoryRepository(self.session)
         self.topics = SqlTopicRepository(self.session)
         self.links = SqlLinkRepository(self.session)
+        self.analytics = SqlAnalyticsRepository(self.session)
+        self.signins = SqlSignInRepository(self.session)
         return self
 
     async def __aexit__(

@@ -42,6 +42,15 @@ def calls_since(tg: FakeTelegramThread, mark: int, method: str | None = None) ->
     return [c for c in tg.calls()[mark:] if method is None or c.method == method]
 
 
+def free_port() -> int:
+    """A TCP port nobody listens on now (the OS picks it)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 class BotProcess:
     """`python -m priemnaya run` in a subprocess with the test's configuration."""
 
@@ -62,6 +71,7 @@ class BotProcess:
             "OUTBOX_POLL_SECONDS": "0.5",
             "PYTHONPATH": str(ROOT),
             "CLASSIFIER_MODEL": shared_classifier_model(),
+            "WEB_PORT": str(free_port()),  # every bot its own web dashboard port
         }
         if TEST_REDIS:
             self.env["REDIS_URL"] = TEST_REDIS
@@ -103,6 +113,11 @@ class BotProcess:
         code = self.proc.returncode
         self.proc = None
         return code
+
+    @property
+    def web_url(self) -> str:
+        """Where this bot's web dashboard listens."""
+        return f"http://127.0.0.1:{self.env['WEB_PORT']}"
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")[-6000:]
