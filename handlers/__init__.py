@@ -6,6 +6,7 @@ from aiogram import F, Router
 
 from handlers import (
     active_case,
+    announce,
     desk,
     draft_card,
     errors,
@@ -15,6 +16,7 @@ from handlers import (
     intake,
     my_appeals,
     start,
+    subscriptions,
     triage,
     voice_notes,
 )
@@ -26,6 +28,7 @@ def get_routers() -> list[Router]:
     citizens.edited_message.filter(F.chat.type == "private")
     citizens.include_routers(
         start.router,
+        subscriptions.router,
         my_appeals.router,
         feedback.router,
         draft_card.router,
@@ -35,4 +38,12 @@ def get_routers() -> list[Router]:
         intake.router,
         fallback.router,
     )
-    return [errors.router, desk.router, triage.router, citizens, fallback.anywhere]
+    return [
+        errors.router,
+        announce.router,  # before the desk: an announcement typed in a case topic stays here
+        announce.polls,
+        desk.router,
+        triage.router,
+        citizens,
+        fallback.anywhere,
+    ]

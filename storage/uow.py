@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import Conflict
+from storage.broadcast_repo import SqlBroadcastRepository, SqlSubscriptionRepository
 from storage.desk_repo import SqlLinkRepository, SqlTopicRepository
 from storage.directory_repo import SqlDirectoryRepository
 from storage.repositories import (
@@ -34,6 +35,8 @@ class SqlUnitOfWork:
         self.directory = SqlDirectoryRepository(self.session)
         self.topics = SqlTopicRepository(self.session)
         self.links = SqlLinkRepository(self.session)
+        self.subscriptions = SqlSubscriptionRepository(self.session)
+        self.broadcasts = SqlBroadcastRepository(self.session)
         return self
 
     async def __aexit__(
