@@ -16,8 +16,11 @@ from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.types import BotCommand
 
+from bot.broadcaster import Broadcaster
+from bot.budget import SendBudgetMiddleware
 from bot.middlewares import CitizenMiddleware
 from bot.notifier import NotificationSender
+from bot.pacing import ChatPacer, SendBudget
 from bot.response_types import keep_response_types
 from bot.retry import RetryMiddleware
 from handlers import get_routers
@@ -32,6 +35,8 @@ COMMANDS = [
     ("cancel", "Отменить черновик"),
     ("help", "Справка"),
     ("revoke", "Отозвать согласие на обработку данных"),
+    ("subscribe", "Подписка на новости по темам"),
+    ("unsubscribe", "Отписаться от новостей"),
 ]
 
 
@@ -39,7 +44,9 @@ class MissingToken(RuntimeError):
     """BOT_TOKEN is not configured."""
 
 
-def build_bot(settings: Settings) -> Bot:
+def build_bot(settings: Settings, chats: ChatPacer | None = None) -> Bot:
+    """The Bot with its request middlewares: retries outside, the shared send budget inside
+    (every try pays for itself); `chats` records each chat's last message for broadcasts."""
     if settings.bot_token is None:
         raise MissingToken
     keep_response_types()
@@ -47,6 +54,9 @@ def build_bot(settings: Settings) -> Bot:
     if settings.telegram_api_url != TELEGRAM_API_DEFAULT:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     session.middleware(RetryMiddleware())
+    budget = SendBudget(settings.telegram_messages_per_second)
+    chats = chats or ChatPacer(settings.chat_message_interval_seconds)
+    session.middleware(SendBudgetMiddleware(budget, chats))
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -115,16 +125,20 @@ async def release_stale_locks(storage: BaseStorage, prefix: str, bot_id: int) ->
 async def run_polling(services: Services) -> None:
     """Start the bot: long polling plus the notification outbox, until SIGINT/SIGTERM."""
     settings = services.settings
-    bot = build_bot(settings)
+    chats = ChatPacer(settings.chat_message_interval_seconds)
+    bot = build_bot(settings, chats)
     storage = build_storage(settings)
     sender = NotificationSender(bot, services)
     dp = build_dispatcher(services, storage, sender)
+    broadcaster = Broadcaster(bot, services, chats)
+    dp["broadcaster"] = broadcaster
     me = await bot.get_me()
     log.info("bot @%s (id %s) starts polling %s", me.username, me.id, settings.telegram_api_url)
     await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS])
     await release_stale_locks(storage, settings.redis_key_prefix, me.id)
     settle_heap()
     outbox = asyncio.create_task(sender.run(), name="outbox")
+    await broadcaster.start()
     web_runner = None
     if settings.web_enabled:  # the dashboard (and other web parts) beside the bot
         from web.app import start_web
@@ -135,12 +149,14 @@ async def run_polling(services: Services) -> None:
             bot,
             polling_timeout=settings.polling_timeout,
             allowed_updates=dp.resolve_used_update_types(),
-            close_bot_session=True,
+            close_bot_session=False,  # closed below, once the broadcaster has drained
         )
     finally:
+        await broadcaster.stop()
         outbox.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await outbox
         if web_runner is not None:
             await web_runner.cleanup()
+        await bot.session.close()
         await storage.close()

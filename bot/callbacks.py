@@ -121,3 +121,49 @@ class VoiceCb(CallbackData, prefix="v"):
     action: VoiceAction
     draft: str
     msg: int
+class SubscribeAction(StrEnum):
+    SECTOR = "s"  # arg: a sector code (toggle)
+    PLACE = "p"  # arg: a municipality code (toggle)
+    PLACES = "ps"  # the municipality buttons
+    SECTORS = "ss"  # the sector buttons
+    DONE = "d"
+    STOP = "x"  # unsubscribe from everything
+    FOLLOW = "f"  # the offer after an appeal: arg "sector:place"
+
+
+class SubscribeCb(CallbackData, prefix="sb"):
+    """The citizen's subscription buttons (/subscribe)."""
+
+    action: SubscribeAction
+    arg: str = ""
+
+
+class AnnounceAction(StrEnum):
+    SECTOR = "s"  # arg: a sector code, or "*" for every sector (ЦУР)
+    PLACE = "p"  # arg: a municipality code, or "*" for the whole region (ЦУР)
+    NEXT = "n"  # to the next step
+    OUTAGE = "o"  # arg: days the known issue lasts ("0": not an outage)
+    POLL = "q"  # arg: "1" add a poll, "0" without
+    SEND = "ok"
+    CANCEL = "x"
+
+
+class AnnounceCb(CallbackData, prefix="an"):
+    """The /announce dialog's buttons in an authority's or the ЦУР group."""
+
+    action: AnnounceAction
+    arg: str = ""
+
+
+class BroadcastAction(StrEnum):
+    CANCEL = "x"  # stop sending
+    RESULTS = "r"  # the poll's results
+    CLOSE_POLL = "c"
+    LIFT = "l"  # new appeals on the topic no longer get the announcement
+
+
+class BroadcastCb(CallbackData, prefix="bc"):
+    """Buttons on a broadcast's progress message."""
+
+    action: BroadcastAction
+    broadcast_id: int

@@ -15,6 +15,7 @@ from datetime import timedelta
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 
+from bot import informing_notices as notices
 from bot.desk import CaseDesk, Postpone
 from bot.keyboards import main_keyboard
 from core.desk import LinkDirection, MessageLink
@@ -74,6 +75,8 @@ class NotificationSender:
         try:
             if notification.kind is NotificationKind.APPEAL_REGISTERED:
                 confirmation = await self._confirm(notification)
+            elif notification.kind in notices.KINDS:
+                await notices.deliver(self.bot, self.services, notification)
             else:
                 await self.desk.deliver(notification)
         except Postpone as exc:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from core import informing
 from core.clock import Clock
 from core.commands import SubmitAppeal
 from core.deadlines import DeadlinePolicy, load_policy
@@ -212,6 +213,8 @@ async def _submit_once(
                     claimed_until=now + cmd.deliver_within if cmd.deliver_within else None,
                 )
             )
+        await informing.answer_known_issue(uow, appeal, cmd.notify_chat_id, now)
+        await informing.offer_subscription(uow, appeal, cmd.notify_chat_id, now)
         await uow.commit()
         return Submission(appeal, created=True, notification=notification)
 

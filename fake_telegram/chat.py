@@ -334,3 +334,19 @@ def delete_forum_topic(st: State, p: dict[str, Any], up: dict[str, Upload]) -> A
 def leave_chat(st: State, p: dict[str, Any], up: dict[str, Upload]) -> Any:
     st.chat(p.get("chat_id"))
     return True
+
+
+@api("stopPoll")
+def stop_poll(st: State, p: dict[str, Any], up: dict[str, Upload]) -> Any:
+    chat = st.writable_chat(p.get("chat_id"))
+    message_id = p.get("message_id")
+    message = chat.messages.get(message_id) if isinstance(message_id, int) else None
+    if message is None:
+        raise bad_request("message to stop poll not found")
+    poll = message.get("poll")
+    if poll is None or message.get("from", {}).get("id") != BOT_ID:
+        raise bad_request("message with poll to stop not found")
+    if poll["is_closed"]:
+        raise bad_request("poll has already been closed")
+    poll["is_closed"] = True
+    return {k: v for k, v in poll.items() if k != "_votes"}

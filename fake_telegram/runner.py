@@ -21,6 +21,8 @@ SYNC_METHODS = (
     "add_user",
     "add_group",
     "block_bot",
+    "add_users",
+    "vote_poll",
     "send_message",
     "send_album",
     "edit_message",

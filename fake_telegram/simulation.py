@@ -49,6 +49,45 @@ class SimulationMixin:
         """Register a supergroup the bot is an administrator of."""
         return self.state.add_group(chat_id, title, is_forum)
 
+    def add_users(self, user_ids: list[int], first_name: str = "Житель") -> int:
+        """Register many users at once (thousands of subscribers); returns how many."""
+        for user_id in user_ids:
+            self.state.add_user(user_id, first_name, None, "ru")
+        return len(user_ids)
+
+    def vote_poll(self, user_id: int, message_id: int, option_ids: list[int]) -> dict[str, Any]:
+        """The user answers (or, with no options, retracts) a bot's poll in their chat: the
+        poll's counts change and the bot gets a `poll` update (a `poll_answer` too when the
+        poll is not anonymous)."""
+        st = self.state
+        message = self._chat(user_id).messages.get(message_id)
+        if message is None or "poll" not in message:
+            raise AssertionError(f"no poll {message_id} in chat {user_id}")
+        poll = message["poll"]
+        if poll["is_closed"]:
+            raise AssertionError("the poll is closed")
+        votes = poll.setdefault("_votes", {})
+        for i in votes.pop(str(user_id), []):
+            poll["options"][i]["voter_count"] -= 1
+        for i in option_ids:
+            poll["options"][i]["voter_count"] += 1
+        if option_ids:
+            votes[str(user_id)] = list(option_ids)
+        poll["total_voter_count"] = len(votes)
+        public = {k: copy.deepcopy(v) for k, v in poll.items() if k != "_votes"}
+        st.enqueue({"poll": public})
+        if not poll.get("is_anonymous", True):
+            st.enqueue(
+                {
+                    "poll_answer": {
+                        "poll_id": poll["id"],
+                        "user": dict(st.user(user_id)),
+                        "option_ids": list(option_ids),
+                    }
+                }
+            )
+        return public
+
     def block_bot(self, user_id: int) -> None:
         """The user blocks the bot: further sends to them get 403."""
         self.state.block_bot(user_id)

@@ -6,6 +6,7 @@ from aiogram import F, Router
 
 from handlers import (
     active_case,
+    announce,
     dashboard,
     desk,
     draft_card,
@@ -16,6 +17,7 @@ from handlers import (
     intake,
     my_appeals,
     start,
+    subscriptions,
     triage,
     voice_notes,
 )
@@ -27,6 +29,7 @@ def get_routers() -> list[Router]:
     citizens.edited_message.filter(F.chat.type == "private")
     citizens.include_routers(
         start.router,
+        subscriptions.router,
         my_appeals.router,
         feedback.router,
         draft_card.router,
@@ -37,5 +40,13 @@ def get_routers() -> list[Router]:
         fallback.router,
     )
     dashboard.router.message.filter(F.chat.type == "private")
-    routers = [errors.router, desk.router, triage.router, dashboard.router]
-    return [*routers, citizens, fallback.anywhere]
+    return [
+        errors.router,
+        announce.router,  # before the desk: an announcement typed in a case topic stays here
+        announce.polls,
+        desk.router,
+        triage.router,
+        dashboard.router,
+        citizens,
+        fallback.anywhere,
+    ]

@@ -82,6 +82,20 @@ class Settings(BaseSettings):
         default=2.5, gt=0, description="First retry delay of a failed send (doubles each time)"
     )
     polling_timeout: int = Field(default=25, ge=0, le=50)
+    # Targeted informing (broadcasts): Telegram's limits, shared by every send of the bot.
+    telegram_messages_per_second: float = Field(
+        default=30.0, gt=0, description="Global ceiling of messages a second (Telegram: ~30)"
+    )
+    chat_message_interval_seconds: float = Field(
+        default=1.0, ge=0, description="A broadcast sends at most one message a second per chat"
+    )
+    broadcast_concurrency: int = Field(default=40, ge=1, description="Sends in flight at once")
+    broadcast_progress_seconds: float = Field(
+        default=5.0, gt=0, description="How often the sender's progress message is updated"
+    )
+    broadcast_max_attempts: int = Field(
+        default=5, ge=1, description="Tries of one recipient before it counts as failed"
+    )
 
     # Open311 GeoReport v2 API and operators' endpoints (web/open311, web/ops).
     open311_api_keys: SecretStr | None = Field(

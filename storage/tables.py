@@ -338,3 +338,80 @@ class DashboardSessionRow(SQLModel, table=True):
     tg_user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
     created_at: datetime = Field(sa_type=UTCDateTime)  # type: ignore[call-overload]
     expires_at: datetime = Field(sa_type=UTCDateTime)  # type: ignore[call-overload]
+class SubscriptionRow(SQLModel, table=True):
+    """One sector or place a citizen follows (targeted informing)."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("citizen_id", "kind", "code", name="uq_subscriptions"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    citizen_id: int = Field(foreign_key="citizens.id", index=True)
+    kind: str = Field(max_length=16)  # sector | place
+    code: str = Field(max_length=64, index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)  # type: ignore[call-overload]
+
+
+class BroadcastRow(SQLModel, table=True):
+    """An announcement of an authority or the ЦУР to the citizens who follow its topics."""
+
+    __tablename__ = "broadcasts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    author_tg_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    author_name: str = Field(max_length=256)
+    authority: str | None = Field(default=None, max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    photo_file_id: str | None = Field(default=None, max_length=256)
+    sectors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    places: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    poll: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    outage_until: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True, index=True)
+    )
+    status: str = Field(max_length=16, index=True)
+    total: int = 0
+    progress_message_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=True)
+    )
+    created_at: datetime = Field(sa_type=UTCDateTime)  # type: ignore[call-overload]
+    finished_at: datetime | None = Field(
+        default=None,
+        sa_type=UTCDateTime,  # type: ignore[call-overload]
+    )
+    poll_closed: bool = False
+
+
+class DeliveryRow(SQLModel, table=True):
+    """One recipient of a broadcast: claimed, sent and marked (exactly-once across restarts)."""
+
+    __tablename__ = "broadcast_deliveries"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "chat_id", name="uq_deliveries_chat"),
+        Index("ix_deliveries_todo", "broadcast_id", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    broadcast_id: int = Field(foreign_key="broadcasts.id")
+    citizen_id: int = Field(foreign_key="citizens.id")
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    status: str = Field(max_length=16)
+    parts_done: int = 0
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(
+        default=None,
+        sa_type=UTCDateTime,  # type: ignore[call-overload]
+    )
+    claim: str | None = Field(default=None, max_length=32)
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    poll_message_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=True)
+    )
+    poll_id: str | None = Field(default=None, max_length=64, index=True)
+    poll_counts: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    resent: bool = False  # it was in flight when the process died, and was sent again
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    sent_at: datetime | None = Field(
+        default=None,
+        sa_type=UTCDateTime,  # type: ignore[call-overload]
+    )

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import Conflict
 from storage.analytics_repo import SqlAnalyticsRepository
+from storage.broadcast_repo import SqlBroadcastRepository, SqlSubscriptionRepository
 from storage.desk_repo import SqlLinkRepository, SqlTopicRepository
 from storage.directory_repo import SqlDirectoryRepository
 from storage.repositories import (
@@ -38,6 +39,8 @@ class SqlUnitOfWork:
         self.links = SqlLinkRepository(self.session)
         self.analytics = SqlAnalyticsRepository(self.session)
         self.signins = SqlSignInRepository(self.session)
+        self.subscriptions = SqlSubscriptionRepository(self.session)
+        self.broadcasts = SqlBroadcastRepository(self.session)
         return self
 
     async def __aexit__(
