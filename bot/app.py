@@ -143,7 +143,7 @@ async def run_polling(services: Services) -> None:
     if settings.web_enabled:  # the dashboard (and other web parts) beside the bot
         from web.app import start_web
 
-        web_runner = await start_web(services)
+        web_runner = await start_web(services, on_submitted=sender.wake)
     try:
         await dp.start_polling(
             bot,

@@ -13,6 +13,8 @@ from aiohttp import web
 from priemnaya.bootstrap import Services
 from web.dashboard import setup_dashboard
 from web.keys import SERVICES
+from web.open311 import setup_open311
+from web.ops import setup_ops
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -35,18 +37,28 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
-def build_app(services: Services) -> web.Application:
-    """The application with every web part set up on it."""
+def build_app(
+    services: Services, *, on_submitted: Callable[[], None] | None = None
+) -> web.Application:
+    """The application with every web part set up on it: the dashboard, the Open311 API
+    (`on_submitted` wakes the outbox after an API appeal is committed), /healthz, /metrics."""
     app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
     app[SERVICES] = services
     setup_dashboard(app, services)
+    setup_open311(app, services, services.settings, on_submitted=on_submitted)
+    setup_ops(app, services, services.settings)
     return app
 
 
-async def start_web(services: Services, app: web.Application | None = None) -> web.AppRunner:
+async def start_web(
+    services: Services,
+    app: web.Application | None = None,
+    *,
+    on_submitted: Callable[[], None] | None = None,
+) -> web.AppRunner:
     """Serve the application on WEB_HOST:WEB_PORT until the runner is cleaned up."""
     settings = services.settings
-    runner = web.AppRunner(app or build_app(services), access_log=None)
+    runner = web.AppRunner(app or build_app(services, on_submitted=on_submitted), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.web_host, settings.web_port)
     await site.start()

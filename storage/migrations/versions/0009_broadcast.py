@@ -1,8 +1,8 @@
 """targeted informing: citizens' subscriptions to sectors and places, broadcasts of
 authorities and the ЦУР, one delivery row per recipient (exactly-once across restarts)
 
-Revision ID: 0007_broadcast
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03 11:40:00
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_broadcast"
-down_revision: str | None = "0006"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
