@@ -30,11 +30,11 @@ from voice.audiosocket import (
     MAX_AUDIO_PAYLOAD,
     RATE,
     Frame,
+    FrameReader,
     IdleTimeout,
     Kind,
     ProtocolError,
     encode_frame,
-    read_frame,
 )
 from voice.stt import SpeechRecognizer, Word
 
@@ -212,8 +212,9 @@ class PhoneLine:
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """One AudioSocket connection: the UUID frame, then the call."""
+        frames = FrameReader(reader, self.settings.frame_timeout)
         try:
-            first = await read_frame(reader, self.settings.frame_timeout)
+            first = await frames.next()
         except ProtocolError as exc:
             log.warning("voice line: dropped a connection before the call began: %s", exc)
             return
@@ -223,7 +224,7 @@ class PhoneLine:
         if first.kind is not Kind.UUID:
             log.warning("voice line: the first frame was %s, not the call UUID", first.kind.name)
             return
-        await self.run_call(first.call_id, AudioSocketChannel(reader, writer, self.settings))
+        await self.run_call(first.call_id, AudioSocketChannel(frames, writer))
 
     async def run_call(self, call_id: uuid.UUID, channel: CallChannel) -> None:
         """Greeting, the caller's turn, registration, the read-back of the case number."""
@@ -261,7 +262,7 @@ class PhoneLine:
 
     async def _listen(self, channel: CallChannel, call_id: uuid.UUID) -> CallResult:
         s = self.settings
-        stream = self.speech.open_stream(channel.rate)
+        stream = self.speech.open_stream(channel.rate, partials=False)
         # 20 ms frames are fed in batches: one worker hop and one resample per batch.
         feed_bytes = 2 * int(channel.rate * s.feed_seconds)
         pending = bytearray()
@@ -395,19 +396,16 @@ class CallChannel(Protocol):
 class AudioSocketChannel:
     rate = RATE
 
-    def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, settings: LineSettings
-    ) -> None:
-        self.reader = reader
+    def __init__(self, frames: FrameReader, writer: asyncio.StreamWriter) -> None:
+        self.frames = frames
         self.writer = writer
-        self.timeout = settings.frame_timeout
 
     @property
     def closed(self) -> bool:
         return self.writer.is_closing()
 
     async def receive(self) -> Frame:
-        return await read_frame(self.reader, self.timeout)
+        return await self.frames.next()
 
     async def send_audio(self, pcm: bytes) -> None:
         self.writer.write(encode_frame(Kind.AUDIO, pcm))
