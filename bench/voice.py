@@ -145,7 +145,7 @@ def start_service(model: Path, workdir: Path, workers: int) -> Service:
         env=env,
         stdout=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # the first start trains the classifier
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"the voice line exited with {process.returncode}")
@@ -156,7 +156,7 @@ def start_service(model: Path, workdir: Path, workers: int) -> Service:
         except OSError:
             time.sleep(0.1)
     process.kill()
-    raise SystemExit("the voice line did not start within 60 s")
+    raise SystemExit("the voice line did not start within 300 s")
 
 
 @dataclass
