@@ -152,6 +152,52 @@ def caller_api(directory: CallerDirectory) -> web.Application:
     return app
 
 
+class FrameClock:
+    """One 20 ms clock for the prompts of every call on the line.
+
+    Each waking of the process costs far more than writing a frame, so all players wake
+    together: 50 wake-ups a second for the whole line instead of 50 per call. The schedule is
+    absolute (a late tick does not shift the next ones), so prompts keep real-time pace.
+    """
+
+    def __init__(self, period: float = 0.02) -> None:
+        self.period = period
+        self._waiters: list[asyncio.Future[None]] = []
+        self._task: asyncio.Task[None] | None = None
+        self.ticks = 0  # how many times the clock woke the line
+
+    async def tick(self) -> None:
+        """Wait for the next tick."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._waiters.append(waiter)
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._run())
+        await waiter
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time()
+        while True:
+            due += self.period
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif delay < -5 * self.period:
+                due = loop.time()  # far behind (a stalled loop): restart the schedule
+            self.ticks += 1
+            waiters, self._waiters = self._waiters, []
+            if not waiters:  # nobody played for a whole period
+                return
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+
 @dataclass
 class LineSettings:
     max_seconds: float = 120.0  # longest turn of the caller
@@ -180,6 +226,7 @@ class PhoneLine:
         self.settings = settings or LineSettings()
         self._server: asyncio.Server | None = None
         self._calls: set[asyncio.Task[None]] = set()
+        self.clock = FrameClock()
 
     @property
     def port(self) -> int:
@@ -197,6 +244,7 @@ class PhoneLine:
         for task in list(self._calls):
             task.cancel()
         await asyncio.gather(*self._calls, return_exceptions=True)
+        self.clock.stop()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -337,15 +385,12 @@ class PhoneLine:
         )
 
     async def _play(self, channel: CallChannel, names: list[str]) -> None:
-        """Send prompts in 20 ms frames at real-time pace."""
+        """Send prompts in 20 ms frames at real-time pace (on the line's shared clock)."""
         pcm = b"".join(self.prompts.get(name) for name in names)
-        started = time.monotonic()
         try:
-            for index, offset in enumerate(range(0, len(pcm), FRAME_BYTES)):
+            for offset in range(0, len(pcm), FRAME_BYTES):
                 await channel.send_audio(pcm[offset : offset + FRAME_BYTES])
-                delay = started + (index + 1) * 0.02 - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
+                await self.clock.tick()
         except ConnectionError:
             return
 
