@@ -30,11 +30,11 @@ from voice.audiosocket import (
     MAX_AUDIO_PAYLOAD,
     RATE,
     Frame,
+    FrameReader,
     IdleTimeout,
     Kind,
     ProtocolError,
     encode_frame,
-    read_frame,
 )
 from voice.stt import SpeechRecognizer, Word
 
@@ -152,6 +152,52 @@ def caller_api(directory: CallerDirectory) -> web.Application:
     return app
 
 
+class FrameClock:
+    """One 20 ms clock for the prompts of every call on the line.
+
+    Each waking of the process costs far more than writing a frame, so all players wake
+    together: 50 wake-ups a second for the whole line instead of 50 per call. The schedule is
+    absolute (a late tick does not shift the next ones), so prompts keep real-time pace.
+    """
+
+    def __init__(self, period: float = 0.02) -> None:
+        self.period = period
+        self._waiters: list[asyncio.Future[None]] = []
+        self._task: asyncio.Task[None] | None = None
+        self.ticks = 0  # how many times the clock woke the line
+
+    async def tick(self) -> None:
+        """Wait for the next tick."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._waiters.append(waiter)
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._run())
+        await waiter
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time()
+        while True:
+            due += self.period
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif delay < -5 * self.period:
+                due = loop.time()  # far behind (a stalled loop): restart the schedule
+            self.ticks += 1
+            waiters, self._waiters = self._waiters, []
+            if not waiters:  # nobody played for a whole period
+                return
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+
 @dataclass
 class LineSettings:
     max_seconds: float = 120.0  # longest turn of the caller
@@ -180,6 +226,7 @@ class PhoneLine:
         self.settings = settings or LineSettings()
         self._server: asyncio.Server | None = None
         self._calls: set[asyncio.Task[None]] = set()
+        self.clock = FrameClock()
 
     @property
     def port(self) -> int:
@@ -197,6 +244,7 @@ class PhoneLine:
         for task in list(self._calls):
             task.cancel()
         await asyncio.gather(*self._calls, return_exceptions=True)
+        self.clock.stop()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -212,8 +260,9 @@ class PhoneLine:
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """One AudioSocket connection: the UUID frame, then the call."""
+        frames = FrameReader(reader, self.settings.frame_timeout)
         try:
-            first = await read_frame(reader, self.settings.frame_timeout)
+            first = await frames.next()
         except ProtocolError as exc:
             log.warning("voice line: dropped a connection before the call began: %s", exc)
             return
@@ -223,7 +272,7 @@ class PhoneLine:
         if first.kind is not Kind.UUID:
             log.warning("voice line: the first frame was %s, not the call UUID", first.kind.name)
             return
-        await self.run_call(first.call_id, AudioSocketChannel(reader, writer, self.settings))
+        await self.run_call(first.call_id, AudioSocketChannel(frames, writer))
 
     async def run_call(self, call_id: uuid.UUID, channel: CallChannel) -> None:
         """Greeting, the caller's turn, registration, the read-back of the case number."""
@@ -261,7 +310,7 @@ class PhoneLine:
 
     async def _listen(self, channel: CallChannel, call_id: uuid.UUID) -> CallResult:
         s = self.settings
-        stream = self.speech.open_stream(channel.rate)
+        stream = self.speech.open_stream(channel.rate, partials=False)
         # 20 ms frames are fed in batches: one worker hop and one resample per batch.
         feed_bytes = 2 * int(channel.rate * s.feed_seconds)
         pending = bytearray()
@@ -336,15 +385,12 @@ class PhoneLine:
         )
 
     async def _play(self, channel: CallChannel, names: list[str]) -> None:
-        """Send prompts in 20 ms frames at real-time pace."""
+        """Send prompts in 20 ms frames at real-time pace (on the line's shared clock)."""
         pcm = b"".join(self.prompts.get(name) for name in names)
-        started = time.monotonic()
         try:
-            for index, offset in enumerate(range(0, len(pcm), FRAME_BYTES)):
+            for offset in range(0, len(pcm), FRAME_BYTES):
                 await channel.send_audio(pcm[offset : offset + FRAME_BYTES])
-                delay = started + (index + 1) * 0.02 - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
+                await self.clock.tick()
         except ConnectionError:
             return
 
@@ -395,19 +441,16 @@ class CallChannel(Protocol):
 class AudioSocketChannel:
     rate = RATE
 
-    def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, settings: LineSettings
-    ) -> None:
-        self.reader = reader
+    def __init__(self, frames: FrameReader, writer: asyncio.StreamWriter) -> None:
+        self.frames = frames
         self.writer = writer
-        self.timeout = settings.frame_timeout
 
     @property
     def closed(self) -> bool:
         return self.writer.is_closing()
 
     async def receive(self) -> Frame:
-        return await read_frame(self.reader, self.timeout)
+        return await self.frames.next()
 
     async def send_audio(self, pcm: bytes) -> None:
         self.writer.write(encode_frame(Kind.AUDIO, pcm))

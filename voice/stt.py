@@ -238,9 +238,13 @@ class SpeechRecognizer:
         """Shortcut for :meth:`transcribe` with the result of :mod:`voice.audio`."""
         return await self.transcribe(audio.pcm, audio.rate)
 
-    def open_stream(self, rate: int | None = None) -> RecognitionStream:
-        """Start streaming recognition of s16le mono audio at ``rate`` (model rate by default)."""
-        return RecognitionStream(self, self.sample_rate if rate is None else rate)
+    def open_stream(self, rate: int | None = None, *, partials: bool = True) -> RecognitionStream:
+        """Start streaming recognition of s16le mono audio at ``rate`` (model rate by default).
+
+        ``partials=False``: ``accept`` reports only ended utterances, sparing the decoder the
+        partial hypothesis of every chunk (the phone line needs only the final transcript).
+        """
+        return RecognitionStream(self, self.sample_rate if rate is None else rate, partials)
 
     async def run(self, func: Callable[..., _T], *args: Any) -> _T:
         """Run ``func(*args)`` in the recognition pool (used by streams)."""
@@ -270,7 +274,7 @@ class RecognitionStream:
     several tasks, chunks are processed in the order the calls were made.
     """
 
-    def __init__(self, owner: SpeechRecognizer, rate: int) -> None:
+    def __init__(self, owner: SpeechRecognizer, rate: int, partials: bool = True) -> None:
         if rate <= 0:
             raise ValueError(f"sample rate must be positive, got {rate}")
         self.rate = rate
@@ -286,6 +290,7 @@ class RecognitionStream:
         self._lock = asyncio.Lock()  # keeps the order of calls
         self._thread_lock = threading.Lock()  # a cancelled call may still be running
         self._finished = False
+        self._partials = partials
 
     @property
     def finished(self) -> bool:
@@ -335,6 +340,8 @@ class RecognitionStream:
         if endpoint:
             self._results.append(json.loads(recognizer.Result()))
             partial = ""
+        elif not self._partials:
+            return None
         else:
             partial = json.loads(recognizer.PartialResult()).get("partial", "")
         stable = _join_texts(self._results)

@@ -255,3 +255,23 @@ async def test_websocket_garbage_closes_that_call_only(line, ws_client, bad):
 async def test_websocket_path_must_carry_the_call_uuid(ws_client):
     response = await ws_client.get("/ws/not-a-uuid")
     assert response.status == 400
+
+
+async def test_prompts_of_simultaneous_calls_share_one_clock():
+    """Ten players of twenty frames wake the line about twenty times, not two hundred."""
+    from voice.phone_line import FrameClock
+
+    clock = FrameClock(period=0.005)
+    played = [0] * 10
+
+    async def player(index: int) -> None:
+        for _ in range(20):
+            played[index] += 1
+            await clock.tick()
+
+    await asyncio.gather(*(player(i) for i in range(10)))
+    assert played == [20] * 10
+    assert 20 <= clock.ticks <= 22
+    await asyncio.gather(player(0))  # the clock starts again after it stopped
+    assert played[0] == 40
+    clock.stop()

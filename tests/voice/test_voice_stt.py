@@ -266,3 +266,15 @@ def test_transcribe_file_for_the_cli(
     assert [word["word"] for word in result["words"]] == ["один", "два"]
     assert set(result["words"][0]) == {"word", "start", "end", "conf"}
     assert result["words"][0]["start"] < result["words"][1]["start"]
+
+
+async def test_stream_without_partials_reports_only_ended_utterances(recognizer):
+    stream = recognizer.open_stream(partials=False)
+    reports = []
+    pcm = say_words(["один", "два"]) + silence(1.0)
+    for offset in range(0, len(pcm), 3200):
+        if (partial := await stream.accept(pcm[offset : offset + 3200])) is not None:
+            reports.append(partial)
+    transcript = await stream.finish()
+    assert transcript.text == "один два"
+    assert all(r.endpoint for r in reports)
