@@ -55,7 +55,7 @@ class ApiServer:
 
     def start(self) -> ApiServer:
         self._thread.start()
-        self._ready.wait(60)
+        self._ready.wait(120)
         if self._error is not None:
             raise RuntimeError("the API server did not start") from self._error
         return self
