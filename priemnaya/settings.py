@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     open311_public_read: bool = Field(
         default=False, description="GET of requests without api_key (texts are personal data)"
     )
+    open311_posts_per_minute: int = Field(
+        default=60, ge=1, description="Requests one client may file a minute (429 beyond)"
+    )
     open311_jurisdiction_id: str | None = Field(
         default=None, description="When set, a request naming another jurisdiction is refused"
     )

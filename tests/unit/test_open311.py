@@ -7,6 +7,7 @@ import pytest
 from core.model import AppealStatus
 from core.open311 import Open311Status, mask_personal, open311_status, statuses_of
 from web.open311.auth import ApiKeys
+from web.open311.limits import FilingLimiter
 
 
 def test_status_mapping_covers_every_status_once():
@@ -47,3 +48,15 @@ def test_api_keys_are_named_and_checked_whole():
 def test_malformed_keys_stop_the_start(spec):
     with pytest.raises(ValueError, match="OPEN311_API_KEYS"):
         ApiKeys(spec)
+
+
+def test_filing_is_paced_per_client():
+    now = [100.0]
+    limiter = FilingLimiter(6, clock=lambda: now[0])  # 6 a minute: one every 10 s, burst of 6
+    assert [limiter.take("pos") for _ in range(6)] == [0.0] * 6
+    assert limiter.take("pos") == pytest.approx(10.0)
+    assert limiter.take("city-app") == 0.0  # another client has its own bucket
+    now[0] += 5
+    assert limiter.take("pos") == pytest.approx(5.0)
+    now[0] += 5
+    assert limiter.take("pos") == 0.0

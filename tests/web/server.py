@@ -55,7 +55,8 @@ class ApiServer:
 
     def start(self) -> ApiServer:
         self._thread.start()
-        self._ready.wait(60)
+        if not self._ready.wait(120):
+            raise RuntimeError("the API server did not start in 120 s")
         if self._error is not None:
             raise RuntimeError("the API server did not start") from self._error
         return self

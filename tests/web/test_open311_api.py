@@ -367,6 +367,10 @@ def test_the_longest_text_and_other_body_forms_are_taken_whole(api):
         url, data="[" * 50_000, headers={"Content-Type": "application/json"}, timeout=30
     )
     assert deep.status_code == 400 and "не разобрано" in error_of(deep)
+    no_boundary = requests.post(
+        url, data="x=1", headers={"Content-Type": "multipart/form-data"}, timeout=30
+    )
+    assert no_boundary.status_code == 400 and "не разобрано" in error_of(no_boundary)
     assert appeal_count(api) == before
 
 
@@ -444,5 +448,21 @@ def test_without_keys_the_api_files_nothing(module_db):
     try:
         response = requests.post(server.url(f"{V2}/requests.json"), data=GOOD, timeout=10)
         assert response.status_code == 403 and "OPEN311_API_KEYS" in error_of(response)
+    finally:
+        server.stop()
+
+
+def test_a_client_filing_too_fast_is_told_when_to_retry(module_db):
+    server = ApiServer(module_db.url, directory=False, open311_posts_per_minute=2).start()
+    try:
+        url = server.url(f"{V2}/requests.json")
+        assert [requests.post(url, data=GOOD).status_code for _ in range(2)] == [201, 201]
+        before = appeal_count(server)
+        refused = requests.post(url, data=GOOD, timeout=10)
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+        assert "не больше 2 в минуту" in error_of(refused)
+        assert appeal_count(server) == before
+        other = requests.post(url, data={**GOOD, "api_key": OTHER_KEY}, timeout=10)
+        assert other.status_code == 201  # the other client is not held back
     finally:
         server.stop()

@@ -37,7 +37,7 @@ CHECKS = [
 
 @pytest.fixture(scope="module")
 def schema_api(module_db) -> Iterator[ApiServer]:
-    server = ApiServer(module_db.url).start()
+    server = ApiServer(module_db.url, open311_posts_per_minute=100_000).start()
     # seed: a few requests of different services, so GETs have something to page through
     for n, service in enumerate(("housing", "waste", "roads", "auto")):
         r = requests.post(

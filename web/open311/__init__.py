@@ -12,14 +12,14 @@ management. Mounted under /open311/v2/ as a sub-application with its own error h
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 from aiohttp import web
-from multidict import CIMultiDict
 
 from core.api_intake import submit_service_request
 from core.errors import UnknownSector
@@ -31,6 +31,7 @@ from storage.open311_repo import SqlRequestReader
 from web.open311 import params, views
 from web.open311.auth import ApiKeys
 from web.open311.errors import TEXTS, ApiError, bad, json_response, open311_errors
+from web.open311.limits import FilingLimiter
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class Open311Api:
         secret = settings.open311_api_keys
         self.keys = ApiKeys(secret.get_secret_value() if secret else None)
         self.on_submitted = on_submitted
+        self.limiter = FilingLimiter(settings.open311_posts_per_minute)
         self.texts = services.texts
         self.sectors = {s.code for s in services.sectors}
         self.titles = {s.code: s.title for s in services.sectors}
@@ -68,7 +70,7 @@ class Open311Api:
         if value is not None and expected is not None and value != expected:
             raise ApiError(404, "open311-error-jurisdiction", value=value, expected=expected)
 
-    def _client(self, given: params.Params, headers: CIMultiDict[str] | Any) -> str | None:
+    def _client(self, given: params.Params, headers: Mapping[str, str]) -> str | None:
         """The client named by a valid api_key (query, body or X-Api-Key), None without one."""
         key = params.clean(given, "api_key") or headers.get("X-Api-Key")
         if not key:
@@ -130,6 +132,15 @@ class Open311Api:
         client = self._client(given, request.headers)
         if client is None:
             raise ApiError(403, "open311-error-api-key-missing")
+        wait = self.limiter.take(client)
+        if wait > 0:
+            raise ApiError(
+                429,
+                "open311-error-rate",
+                per_minute=self.settings.open311_posts_per_minute,
+                seconds=math.ceil(wait),
+                headers={"Retry-After": str(math.ceil(wait))},
+            )
         s = self.services
         intake = params.intake(
             given,

@@ -21,8 +21,11 @@ TEXTS = web.AppKey("open311_texts", Texts)
 class ApiError(Exception):
     """A request the API refuses; `text_id` names the description in the catalogue."""
 
-    def __init__(self, status: int, text_id: str, **args: Any) -> None:
+    def __init__(
+        self, status: int, text_id: str, *, headers: dict[str, str] | None = None, **args: Any
+    ) -> None:
         super().__init__(text_id)
+        self.headers = headers or {}
         # numbers as they were given: Fluent would group digits («1 000 000»)
         plain = {k: str(v) if isinstance(v, int | float) else v for k, v in args.items()}
         self.status, self.text_id, self.args_ = status, text_id, plain
@@ -41,8 +44,11 @@ def json_response(value: Any, status: int = 200, **kwargs: Any) -> web.Response:
     return web.json_response(value, status=status, dumps=dumps, **kwargs)
 
 
-def error_response(status: int, description: str) -> web.Response:
-    return json_response([{"code": status, "description": description}], status=status)
+def error_response(
+    status: int, description: str, headers: dict[str, str] | None = None
+) -> web.Response:
+    body = [{"code": status, "description": description}]
+    return json_response(body, status=status, headers=headers)
 
 
 def _operation(request: web.Request) -> str:
@@ -58,7 +64,7 @@ async def open311_errors(request: web.Request, handler: Any) -> web.StreamRespon
     try:
         response = await handler(request)
     except ApiError as exc:
-        response = error_response(exc.status, texts(exc.text_id, **exc.args_))
+        response = error_response(exc.status, texts(exc.text_id, **exc.args_), exc.headers)
     except web.HTTPMethodNotAllowed as exc:
         response = error_response(
             exc.status, texts("open311-error-method", method=request.method, path=request.path)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from urllib.parse import parse_qsl, urlsplit
 
+import aiohttp
 from aiohttp import BodyPartReader, web
 
 from core.api_intake import ServiceRequestIntake
@@ -161,7 +162,10 @@ async def read_body(request: web.Request) -> dict[str, str]:
     if (request.content_length or 0) > MAX_BODY_BYTES:
         raise ApiError(413, "open311-error-body-too-large", max=MAX_BODY_BYTES)
     if media == "multipart/form-data":
-        return {**params, **await _multipart(request)}
+        try:
+            return {**params, **await _multipart(request)}
+        except (ValueError, AssertionError, aiohttp.ClientError) as exc:  # a broken form
+            raise bad("open311-error-body-format", reason=str(exc)[:200]) from None
     chunks, size = [], 0
     async for chunk in request.content.iter_chunked(16 * 1024):
         size += len(chunk)

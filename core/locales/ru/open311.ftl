@@ -46,4 +46,5 @@ open311-error-media-type = Тело запроса — application/x-www-form-ur
 open311-error-encoding = Запрос не в кодировке UTF-8
 open311-error-attributes = Не больше { $max } атрибутов attribute[...]
 open311-error-files = Файлы не принимаются: передайте ссылку на фото в media_url
+open311-error-rate = Слишком много заявок: не больше { $per_minute } в минуту от одной системы; повторите через { $seconds } с
 open311-error-idempotency-key = Заголовок Idempotency-Key: 1–64 видимых символа ASCII
