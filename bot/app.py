@@ -129,7 +129,11 @@ async def run_polling(services: Services) -> None:
     if settings.web_enabled:  # the dashboard (and other web parts) beside the bot
         from web.app import start_web
 
-        web_runner = await start_web(services)
+        try:
+            web_runner = await start_web(services)
+        except OSError as exc:  # the bot serves citizens all the same
+            log.error("web dashboard not started on %s:%s: %s", settings.web_host,
+                      settings.web_port, exc)
     try:
         await dp.start_polling(
             bot,
