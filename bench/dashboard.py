@@ -406,7 +406,7 @@ async def serve_and_time(args, services, directory, today) -> None:  # noqa: ANN
     ]
     worst_all = 0.0
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        async with http.get(f"{base}/auth/{issued.token}") as r:
+        async with http.post(f"{base}/auth/{issued.token}") as r:
             assert r.status == 200, r.status
         print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print(f"\n{'page':<40} {'cold ms':>9} {'warm ms':>9} {'bytes':>10}")
@@ -423,7 +423,7 @@ async def serve_and_time(args, services, directory, today) -> None:  # noqa: ANN
             warm = statistics.median(times[1:]) if len(times) > 1 else times[0]
             print(f"{label:<40} {times[0]:>9.0f} {warm:>9.0f} {size:>10,}")
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        async with http.get(f"{base}/auth/{head_link.token}") as r:
+        async with http.post(f"{base}/auth/{head_link.token}") as r:
             assert r.status == 200
         times = []
         for _ in range(args.repeat):

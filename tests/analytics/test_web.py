@@ -53,7 +53,9 @@ async def client(test_db, tmp_path) -> AsyncIterator[tuple[TestClient, object]]:
 async def sign_in(http: TestClient, services, user: int) -> None:
     issued = await signin_links(services).issue(user)
     assert issued is not None
-    response = await http.get(f"/auth/{issued.token}", allow_redirects=False)
+    page = await http.get(f"/auth/{issued.token}")
+    assert page.status == 200 and 'id="sign-in"' in await page.text()
+    response = await http.post(f"/auth/{issued.token}", allow_redirects=False)
     assert response.status == 303
     cookie = response.headers["Set-Cookie"]
     # https base URL: the cookie is Secure too
@@ -89,6 +91,16 @@ async def test_pages_need_a_session_and_send_safe_headers(client):
     assert page.headers["Cache-Control"] == "no-store"
     body = await page.text()
     assert "<script" not in body and "Течёт крыша" not in body  # no citizen's text
+
+
+async def test_a_post_from_another_site_spends_no_link(client):
+    http, services = client
+    issued = await signin_links(services).issue(ANALYST)
+    foreign = await http.post(f"/auth/{issued.token}", headers={"Origin": "https://evil.example"})
+    assert foreign.status == 403
+    await sign_in(http, services, ANALYST)  # a fresh link still works …
+    again = await http.post(f"/auth/{issued.token}", allow_redirects=False)
+    assert again.status == 303  # … and so does the one the foreign POST did not spend
 
 
 async def test_bad_input_is_answered_clearly(client):
