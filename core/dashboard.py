@@ -134,7 +134,7 @@ def _bucket_label(day: date, grain: Grain) -> str:
 
 
 FULL_SETS = ("all", "authority")
-LIGHT_SETS = ("executor", "sector", "channel", "status", "municipality", "day", "topic", "address")
+LIGHT_SETS = ("executor", "sector", "channel", "status", "municipality", "day", "topic")
 SPREAD = ("fr_med", "fr_p90", "res_med", "res_p90")
 
 
@@ -167,11 +167,22 @@ async def dashboard(
         async with uow_factory() as uow:
             return await work(uow.analytics)
 
-    full, light, spread, overdue = await asyncio.gather(
+    # addresses have thousands of groups: a query of their own, cheaper than a grouping set
+    full, light, spread, overdue, addresses = await asyncio.gather(
         part(lambda r: r.overview(filters, scope, now, FULL_SETS, percentiles=())),
         part(lambda r: r.overview(filters, scope, now, LIGHT_SETS, percentiles=(), light=True)),
         part(lambda r: r.spread(filters, scope, FULL_SETS, SPREAD)),
         part(lambda r: r.overdue(filters, scope, now, meter, OVERDUE_LIMIT)),
+        part(
+            lambda r: r.counts(
+                filters,
+                scope,
+                ["municipality", "address"],
+                TOP_LIMIT,
+                min_count=2,
+                not_null="address",
+            )
+        ),
     )
     sets = {**light, **{name: _with_spread(full[name], spread.get(name, {})) for name in full}}
 
@@ -192,7 +203,7 @@ async def dashboard(
         for x in sets["day"]
     ]
     topics = [x for x in sets["topic"] if x.key[1] is not None][:TOP_LIMIT]
-    addresses = [x for x in sets["address"] if x.key[1] is not None and x.summary.total >= 2]
+
     return _keep(
         uow_factory,
         key,
@@ -209,8 +220,8 @@ async def dashboard(
             overdue=overdue,
             topics=[Bucket(str(x.key[1]), str(x.key[0] or ""), x.summary.total) for x in topics],
             addresses=[
-                Bucket(str(x.key[1]), str(x.key[0] or ""), x.summary.total)
-                for x in addresses[:TOP_LIMIT]
+                Bucket(str(address), str(municipality or ""), n)
+                for (municipality, address), n in addresses
             ],
         ),
     )

@@ -517,7 +517,10 @@ class SqlAnalyticsRepository:
         not_null: str | None = None,
     ) -> list[tuple[tuple[Any, ...], int]]:
         """Appeals per combination of columns, most frequent first."""
-        keys = [F[name] for name in by]
+        pg = self._postgres
+        keys = [
+            F[name].collate("C") if pg and name in TEXT_KEYS else F[name] for name in by
+        ]  # byte order: no locale collation in the hashing and the ordering
         query = select(*keys, func.count().label("n")).where(*self._where(filters, scope))
         if not_null:
             query = query.where(F[not_null].is_not(None))
