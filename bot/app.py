@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -33,6 +34,9 @@ COMMANDS = [
     ("help", "Справка"),
     ("revoke", "Отозвать согласие на обработку данных"),
 ]
+
+
+WEB_START_DELAY = 0.5
 
 
 class MissingToken(RuntimeError):
@@ -112,6 +116,22 @@ async def release_stale_locks(storage: BaseStorage, prefix: str, bot_id: int) ->
     return len(keys)
 
 
+async def start_web_part(services: Services) -> Any:
+    """The web application on WEB_HOST:WEB_PORT; None (logged) when it cannot listen: the
+    bot serves citizens all the same."""
+    await asyncio.sleep(WEB_START_DELAY)  # polling first: citizens before dashboards
+    from web.app import start_web
+
+    try:
+        return await start_web(services)
+    except OSError as exc:
+        settings = services.settings
+        log.error(
+            "web dashboard not started on %s:%s: %s", settings.web_host, settings.web_port, exc
+        )
+        return None
+
+
 async def run_polling(services: Services) -> None:
     """Start the bot: long polling plus the notification outbox, until SIGINT/SIGTERM."""
     settings = services.settings
@@ -125,15 +145,10 @@ async def run_polling(services: Services) -> None:
     await release_stale_locks(storage, settings.redis_key_prefix, me.id)
     settle_heap()
     outbox = asyncio.create_task(sender.run(), name="outbox")
-    web_runner = None
-    if settings.web_enabled:  # the dashboard (and other web parts) beside the bot
-        from web.app import start_web
-
-        try:
-            web_runner = await start_web(services)
-        except OSError as exc:  # the bot serves citizens all the same
-            log.error("web dashboard not started on %s:%s: %s", settings.web_host,
-                      settings.web_port, exc)
+    # the dashboard (and other web parts) start beside polling, never delaying it
+    web = None
+    if settings.web_enabled:
+        web = asyncio.create_task(start_web_part(services), name="web")
     try:
         await dp.start_polling(
             bot,
@@ -145,6 +160,8 @@ async def run_polling(services: Services) -> None:
         outbox.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await outbox
-        if web_runner is not None:
-            await web_runner.cleanup()
+        if web is not None:
+            runner = await web
+            if runner is not None:
+                await runner.cleanup()
         await storage.close()

@@ -309,10 +309,20 @@ async def ratings(
         everything = Scope(region=True)
         if (hit := _cached(uow_factory, key)) is not None:
             return _scoped(hit, scope)
-        found = await uow.analytics.overview(
-            filters, everything, now, ("authority",), ("authority",), which=("used_med",)
-        )
-        stats = found["authority"]
+
+    async def part(work: Callable[[Any], Awaitable[Any]]) -> Any:
+        async with uow_factory() as uow:
+            return await work(uow.analytics)
+
+    counted, spread = await asyncio.gather(  # two connections at once
+        part(lambda r: r.overview(filters, everything, now, ("authority",), percentiles=())),
+        part(lambda r: r.spread(filters, everything, ("authority",), ("used_med",))),
+    )
+    used = spread.get("authority", {})
+    stats = [
+        replace(x, time_used_median=used.get(x.key, {}).get("used_med"))
+        for x in counted["authority"]
+    ]
     inputs = [rating_input(s) for s in stats if s.key]
     whole = _keep(uow_factory, key, RatingTable(filters, rate(inputs), region_values(inputs)))
     return _scoped(whole, scope)
