@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import gc
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -38,6 +40,9 @@ COMMANDS = [
     ("subscribe", "Подписка на новости по темам"),
     ("unsubscribe", "Отписаться от новостей"),
 ]
+
+
+WEB_START_DELAY = 0.5
 
 
 class MissingToken(RuntimeError):
@@ -122,6 +127,24 @@ async def release_stale_locks(storage: BaseStorage, prefix: str, bot_id: int) ->
     return len(keys)
 
 
+async def start_web_part(
+    services: Services, *, on_submitted: Callable[[], None] | None = None
+) -> Any:
+    """The web application on WEB_HOST:WEB_PORT; None (logged) when it cannot listen: the
+    bot serves citizens all the same."""
+    await asyncio.sleep(WEB_START_DELAY)  # polling first: citizens before dashboards
+    from web.app import start_web
+
+    try:
+        return await start_web(services, on_submitted=on_submitted)
+    except OSError as exc:
+        settings = services.settings
+        log.error(
+            "web dashboard not started on %s:%s: %s", settings.web_host, settings.web_port, exc
+        )
+        return None
+
+
 async def run_polling(services: Services) -> None:
     """Start the bot: long polling plus the notification outbox, until SIGINT/SIGTERM."""
     settings = services.settings
@@ -139,11 +162,10 @@ async def run_polling(services: Services) -> None:
     settle_heap()
     outbox = asyncio.create_task(sender.run(), name="outbox")
     await broadcaster.start()
-    web_runner = None
-    if settings.web_enabled:  # the dashboard (and other web parts) beside the bot
-        from web.app import start_web
-
-        web_runner = await start_web(services, on_submitted=sender.wake)
+    # the dashboard (and other web parts) start beside polling, never delaying it
+    web = None
+    if settings.web_enabled:
+        web = asyncio.create_task(start_web_part(services, on_submitted=sender.wake), name="web")
     try:
         await dp.start_polling(
             bot,
@@ -156,7 +178,9 @@ async def run_polling(services: Services) -> None:
         outbox.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await outbox
-        if web_runner is not None:
-            await web_runner.cleanup()
+        if web is not None:
+            runner = await web
+            if runner is not None:
+                await runner.cleanup()
         await bot.session.close()
         await storage.close()

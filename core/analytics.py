@@ -62,31 +62,41 @@ class WorkdayMeter:
     def __init__(self, calendar: WorkCalendar, tz: ZoneInfo) -> None:
         self.calendar = calendar
         self.tz = tz
-        self._working: dict[date, bool] = {}
+        self._base: date | None = None
+        self._before: list[int] = [0]  # working days in [base, base + i)
+        self._working: list[bool] = []
+
+    def _index(self, day: date) -> int:
+        """Extend the cumulative table to cover `day`; its index in it."""
+        if self._base is None or day < self._base:
+            self._base = day - timedelta(days=366)  # rebuilt from an earlier start
+            self._before, self._working = [0], []
+        index = (day - self._base).days
+        while len(self._working) <= index:
+            current = self._base + timedelta(days=len(self._working))
+            working = self.calendar.is_working_day(current)
+            self._working.append(working)
+            self._before.append(self._before[-1] + working)
+        return index
 
     def is_working(self, day: date) -> bool:
-        known = self._working.get(day)
-        if known is None:
-            known = self._working[day] = self.calendar.is_working_day(day)
-        return known
+        return self._working[self._index(day)]
 
     def elapsed(self, start: datetime, end: datetime) -> float:
         """Working days between two instants (0 when end ≤ start)."""
         if end <= start:
             return 0.0
         a, b = start.astimezone(self.tz), end.astimezone(self.tz)
-        if a.date() == b.date():
-            return (b - a).total_seconds() / DAY_SECONDS if self.is_working(a.date()) else 0.0
-        total = 0.0
-        if self.is_working(a.date()):
-            next_midnight = datetime.combine(a.date() + timedelta(days=1), time(), self.tz)
+        first, last = a.date(), b.date()
+        i, j = self._index(first), self._index(last)
+        if first == last:
+            return (b - a).total_seconds() / DAY_SECONDS if self._working[i] else 0.0
+        total = float(self._before[j] - self._before[i + 1])  # whole days strictly between
+        if self._working[i]:
+            next_midnight = datetime.combine(first + timedelta(days=1), time(), self.tz)
             total += (next_midnight - a).total_seconds() / DAY_SECONDS
-        day = a.date() + timedelta(days=1)
-        while day < b.date():
-            total += self.is_working(day)
-            day += timedelta(days=1)
-        if self.is_working(b.date()):
-            midnight = datetime.combine(b.date(), time(), self.tz)
+        if self._working[j]:
+            midnight = datetime.combine(last, time(), self.tz)
             total += (b - midnight).total_seconds() / DAY_SECONDS
         return total
 

@@ -3,12 +3,15 @@ and quarterly reports. One read transaction each, after the facts caught up with
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections import OrderedDict, defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from core.analytics import Bucket, Filters, Grain, OverdueCase, Scope, Summary, WorkdayMeter
 from core.clock import Clock
@@ -33,6 +36,32 @@ async def catch_up(uow: UnitOfWork, meter: WorkdayMeter, *, force: bool = False)
     await uow.commit()
     _last_refresh[key] = time.monotonic()
     return rebuilt
+
+
+#: Computed pages are kept while no event arrives, at most this long (overdue counts move
+#: with the clock) and for this many cuts.
+CACHE_SECONDS = 60.0
+CACHE_SIZE = 64
+_caches: WeakKeyDictionary[Any, OrderedDict[tuple[Any, ...], tuple[float, Any]]] = (
+    WeakKeyDictionary()
+)
+
+
+def _cached(owner: Any, key: tuple[Any, ...]) -> Any | None:
+    cache = _caches.get(owner)
+    hit = cache.get(key) if cache is not None else None
+    if cache is None or hit is None or time.monotonic() - hit[0] > CACHE_SECONDS:
+        return None
+    cache.move_to_end(key)
+    return hit[1]
+
+
+def _keep(owner: Any, key: tuple[Any, ...], value: Any) -> Any:
+    cache = _caches.setdefault(owner, OrderedDict())
+    cache[key] = (time.monotonic(), value)
+    while len(cache) > CACHE_SIZE:
+        cache.popitem(last=False)
+    return value
 
 
 async def refresh_facts(uow_factory: UnitOfWorkFactory, meter: WorkdayMeter) -> int:
@@ -104,6 +133,11 @@ def _bucket_label(day: date, grain: Grain) -> str:
     return day.strftime("%m.%Y") if grain is Grain.MONTH else day.strftime("%d.%m")
 
 
+FULL_SETS = ("all", "authority")
+LIGHT_SETS = ("executor", "sector", "channel", "status", "municipality", "day", "topic")
+SPREAD = ("fr_med", "fr_p90", "res_med", "res_p90")
+
+
 async def dashboard(
     uow_factory: UnitOfWorkFactory,
     clock: Clock,
@@ -111,41 +145,122 @@ async def dashboard(
     filters: Filters,
     scope: Scope,
 ) -> Dashboard:
-    """Everything the dashboard page shows for one cut."""
+    """Everything the dashboard page shows for one cut: the breakdowns in two passes over the
+    facts (GROUPING SETS), the percentiles and the overdue list, each on its own connection
+    at the same time."""
     now = clock.now()
     async with uow_factory() as uow:
         await catch_up(uow, meter)
-        repo = uow.analytics
-        summary = await repo.stats(filters, scope, now)
-        return Dashboard(
+        mark = await uow.analytics.watermark()
+        directory = await uow.directory.load()
+    key = (
+        "dashboard",
+        mark,
+        filters,
+        scope,
+        now.replace(second=0, microsecond=0),
+    )
+    if (hit := _cached(uow_factory, key)) is not None:
+        return hit
+
+    async def part(work: Callable[[Any], Awaitable[Any]]) -> Any:
+        async with uow_factory() as uow:
+            return await work(uow.analytics)
+
+    # addresses have thousands of groups: a query of their own, cheaper than a grouping set
+    full, light, spread, overdue, addresses = await asyncio.gather(
+        part(lambda r: r.overview(filters, scope, now, FULL_SETS, percentiles=())),
+        part(lambda r: r.overview(filters, scope, now, LIGHT_SETS, percentiles=(), light=True)),
+        part(lambda r: r.spread(filters, scope, FULL_SETS, SPREAD)),
+        part(lambda r: r.overdue(filters, scope, now, meter, OVERDUE_LIMIT)),
+        part(
+            lambda r: r.counts(
+                filters,
+                scope,
+                ["municipality", "address"],
+                TOP_LIMIT,
+                min_count=2,
+                not_null="address",
+            )
+        ),
+    )
+    sets = {**light, **{name: _with_spread(full[name], spread.get(name, {})) for name in full}}
+
+    def counts(name: str) -> list[Bucket]:
+        return [
+            Bucket(str(x.key) if x.key is not None else "", "", x.summary.total)
+            for x in sets[name]
+        ]
+
+    daily = [
+        {
+            "day": x.key if isinstance(x.key, date) else date.fromisoformat(str(x.key)[:10]),
+            "total": x.summary.total,
+            "closed": x.summary.closed,
+            "on_time": x.summary.on_time,
+            "overdue": x.summary.overdue_open,
+        }
+        for x in sets["day"]
+    ]
+    topics = [x for x in sets["topic"] if x.key[1] is not None][:TOP_LIMIT]
+
+    return _keep(
+        uow_factory,
+        key,
+        Dashboard(
             filters=filters,
-            summary=summary[0].summary,
-            trend=trend_buckets(await repo.daily(filters, scope, now), filters),
-            by_sector=_buckets(await repo.counts(filters, scope, ["sector"])),
-            by_channel=_buckets(await repo.counts(filters, scope, ["channel"])),
-            by_status=_buckets(await repo.counts(filters, scope, ["status"])),
-            by_municipality=_buckets(await repo.counts(filters, scope, ["municipality"])),
-            authorities=await repo.stats(filters, scope, now, "authority"),
-            officials=await repo.stats(filters, scope, now, "executor"),
-            overdue=await repo.overdue(filters, scope, now, meter, OVERDUE_LIMIT),
-            topics=[
-                Bucket(str(topic), str(sector or ""), n)
-                for (sector, topic), n in await repo.counts(
-                    filters, scope, ["sector", "topic"], TOP_LIMIT, not_null="topic"
-                )
-            ],
+            summary=sets["all"][0].summary,
+            trend=trend_buckets(daily, filters),
+            by_sector=counts("sector"),
+            by_channel=counts("channel"),
+            by_status=counts("status"),
+            by_municipality=counts("municipality"),
+            authorities=sets["authority"],
+            officials=_named(sets["executor"], directory),
+            overdue=overdue,
+            topics=[Bucket(str(x.key[1]), str(x.key[0] or ""), x.summary.total) for x in topics],
             addresses=[
                 Bucket(str(address), str(municipality or ""), n)
-                for (municipality, address), n in await repo.counts(
-                    filters,
-                    scope,
-                    ["municipality", "address"],
-                    TOP_LIMIT,
-                    min_count=2,
-                    not_null="address",
-                )
+                for (municipality, address), n in addresses
             ],
-        )
+        ),
+    )
+
+
+def _with_spread(stats: list[Any], spread: dict[Any, dict[str, float | None]]) -> list[Any]:
+    """Stats with their percentiles put in."""
+    out = []
+    for x in stats:
+        p = spread.get(x.key)
+        if p:
+            x = replace(
+                x,
+                summary=replace(
+                    x.summary,
+                    first_response_median=p.get("fr_med"),
+                    first_response_p90=p.get("fr_p90"),
+                    resolution_median=p.get("res_med"),
+                    resolution_p90=p.get("res_p90"),
+                ),
+            )
+        out.append(x)
+    return out
+
+
+def _named(executors: list[Any], directory: Any) -> list[Any]:
+    """Executors with their names and authorities from the directory (the name kept with
+    the case when the official has left it)."""
+    people = {}
+    for authority in directory.authorities:
+        for official in authority.officials:
+            people.setdefault(official.tg_user_id, (official.full_name, authority.code))
+    named = []
+    for x in executors:
+        if x.label is None:
+            name, authority = people.get(x.key, (str(x.key), None))
+            x = replace(x, label=name, authority=authority)
+        named.append(x)
+    return named
 
 
 def rating_input(stats: Any) -> RatingInput:
@@ -189,13 +304,36 @@ async def ratings(
     now = clock.now()
     async with uow_factory() as uow:
         await catch_up(uow, meter)
+        mark = await uow.analytics.watermark()
+        key = ("ratings", mark, filters, now.replace(second=0, microsecond=0))
         everything = Scope(region=True)
-        stats = await uow.analytics.stats(filters, everything, now, "authority")
+        if (hit := _cached(uow_factory, key)) is not None:
+            return _scoped(hit, scope)
+
+    async def part(work: Callable[[Any], Awaitable[Any]]) -> Any:
+        async with uow_factory() as uow:
+            return await work(uow.analytics)
+
+    counted, spread = await asyncio.gather(  # two connections at once
+        part(lambda r: r.overview(filters, everything, now, ("authority",), percentiles=())),
+        part(lambda r: r.spread(filters, everything, ("authority",), ("used_med",))),
+    )
+    used = spread.get("authority", {})
+    stats = [
+        replace(x, time_used_median=used.get(x.key, {}).get("used_med"))
+        for x in counted["authority"]
+    ]
     inputs = [rating_input(s) for s in stats if s.key]
-    table = rate(inputs)
-    if not scope.region:
-        table = [r for r in table if r.authority in scope.authorities]
-    return RatingTable(filters, table, region_values(inputs))
+    whole = _keep(uow_factory, key, RatingTable(filters, rate(inputs), region_values(inputs)))
+    return _scoped(whole, scope)
+
+
+def _scoped(table: RatingTable, scope: Scope) -> RatingTable:
+    """A head sees their own places among all, not the others' figures."""
+    if scope.region:
+        return table
+    mine = [r for r in table.ratings if r.authority in scope.authorities]
+    return RatingTable(table.filters, mine, table.region)
 
 
 # -- periods of the reports -------------------------------------------------------------------

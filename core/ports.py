@@ -176,15 +176,24 @@ class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
 
 
-
 class AnalyticsRepository(Protocol):
     """The statistics (storage/analytics_repo.py): facts refreshed from the event log and
     aggregated; core/analytics.py says what a fact is."""
 
     async def refresh(self, meter: WorkdayMeter) -> int: ...
+    async def watermark(self) -> int: ...
     async def stats(
         self, filters: Filters, scope: Scope, now: datetime, by: str | None = None
     ) -> list[Any]: ...
+    async def overview(
+        self,
+        filters: Filters,
+        scope: Scope,
+        now: datetime,
+        sets: Sequence[str],
+        percentiles: Sequence[str] = ("all",),
+        which: Sequence[str] = ...,
+    ) -> dict[str, list[Any]]: ...
     async def counts(
         self,
         filters: Filters,

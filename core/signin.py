@@ -100,23 +100,31 @@ class SignInLinks:
     def sign(self, nonce: str, tg_user_id: int) -> str:
         return self.serializer.dumps({"n": nonce, "u": tg_user_id})
 
+    def _payload(self, token: str) -> dict[str, object] | Refusal:
+        try:
+            payload = self.serializer.loads(token, max_age=self.link_minutes * 60)
+        except SignatureExpired:
+            return Refusal.EXPIRED
+        except BadSignature:
+            return Refusal.FORGED
+        if not isinstance(payload, dict) or not isinstance(payload.get("n"), str):
+            return Refusal.FORGED
+        return payload
+
+    def check(self, token: str) -> Refusal | None:
+        """Whether a link is ours and fresh, without spending it (the page that asks the
+        person to press «Войти»: link previews and scanners only ever GET it)."""
+        found = self._payload(token)
+        return found if isinstance(found, Refusal) else None
+
     async def redeem(self, token: str) -> SignedIn:
         """Open a link once: a session for its official, or why not."""
-        try:
-            payload = self.serializer.loads(
-                token,
-                max_age=self.link_minutes * 60,
-                return_timestamp=False,
-            )
-        except SignatureExpired:
-            return SignedIn(refusal=Refusal.EXPIRED)
-        except BadSignature:
-            return SignedIn(refusal=Refusal.FORGED)
-        if not isinstance(payload, dict) or not isinstance(payload.get("n"), str):
-            return SignedIn(refusal=Refusal.FORGED)
+        payload = self._payload(token)
+        if isinstance(payload, Refusal):
+            return SignedIn(refusal=payload)
         async with self.uow() as uow:
             now = self.clock.now()
-            user = await uow.signins.use_link(payload["n"], now)
+            user = await uow.signins.use_link(str(payload["n"]), now)
             if user is None or user != payload.get("u"):
                 await uow.commit()
                 return SignedIn(refusal=Refusal.USED)

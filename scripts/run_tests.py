@@ -48,9 +48,34 @@ def counts(report: Path) -> tuple[int, int, int]:
     return tests - failed - skipped, failed, skipped
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_browser() -> None:
+    """The browser tests drive the system Chromium (Debian's `chromium`, `chromium-driver`)
+    through Playwright; install it quietly when it is missing."""
+    if CHROMIUM.exists():
+        return
+    print("== installing chromium (apt-get) for the browser tests", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    quiet = {"stdout": subprocess.DEVNULL, "env": env}
+    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=False, **quiet)
+    result = subprocess.run(
+        [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends",
+         "chromium", "chromium-driver"],
+        check=False,
+        **quiet,
+    )
+    if result.returncode != 0 or not CHROMIUM.exists():
+        print("could not install chromium: the browser tests will fail", flush=True)
+
+
 def prepare(python: str) -> None:
-    """What both modes share, made once before they start: the default sector model that the
-    end-to-end bots load (trained from the shipped corpus, cached in var/test-models)."""
+    """What both modes share, made once before they start: the system browser, and the
+    default sector model that the end-to-end bots load (trained from the shipped corpus,
+    cached in var/test-models)."""
+    ensure_browser()
     subprocess.run(
         [python, "-c", "from tests.e2e.harness import shared_classifier_model as m; m()"],
         cwd=ROOT,

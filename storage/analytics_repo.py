@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -22,11 +22,13 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.sql.expression import Select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.analytics import (
+    Fact,
     Filters,
     OverdueCase,
     Scope,
@@ -52,9 +54,12 @@ WATERMARK = "analytics-facts-event-id"
 #: before another one but committed after it is still seen.
 LOOK_BACK_EVENTS = 200
 BATCH = 1000
+WORK_MEM = "64MB"
 _ADVISORY_LOCK = 7_000_007  # one refresher at a time on PostgreSQL
 
-F = AppealFactRow.__table__.c  # type: ignore[attr-defined]
+FACTS = AppealFactRow.__table__  # type: ignore[attr-defined]
+F = FACTS.c
+FACT_FIELDS = [f.name for f in fields(Fact)]
 A = AppealRow.__table__.c  # type: ignore[attr-defined]
 E = AppealEventRow.__table__.c  # type: ignore[attr-defined]
 GROUPS: dict[str, Any] = {
@@ -80,9 +85,58 @@ class Stats:
     authority: str | None = None  # the executor's authority (by="executor")
 
 
+#: The percentiles a summary has: (label, column, fraction).
+PERCENTILES = ("fr_med", "fr_p90", "res_med", "res_p90", "used_med")
+_USED = F.resolution_wd / func.nullif(F.allowed_wd, 0)
+_PERCENTILE_OF = {
+    "fr_med": (F.first_response_wd, 0.5),
+    "fr_p90": (F.first_response_wd, 0.9),
+    "res_med": (F.resolution_wd, 0.5),
+    "res_p90": (F.resolution_wd, 0.9),
+    "used_med": (cast(_USED, Float), 0.5),
+}
+TEXT_KEYS = frozenset(
+    {"sector", "municipality", "authority", "channel", "status", "topic", "address"}
+)
+#: Rows kept of a grouping by several columns (the dashboard shows the top ten).
+MULTI_LIMIT = 50
+#: Groupings the overview can ask for at once, by name.
+SETS: dict[str, tuple[str, ...]] = {
+    "all": (),
+    "authority": ("authority",),
+    "executor": ("executor_id",),
+    "sector": ("sector",),
+    "channel": ("channel",),
+    "status": ("status",),
+    "municipality": ("municipality",),
+    "day": ("day",),
+    "topic": ("sector", "topic"),
+    "address": ("municipality", "address"),
+}
+
+
+def _percentile_columns(names: Iterable[str]) -> list[Any]:
+    return [
+        func.percentile_cont(_PERCENTILE_OF[n][1]).within_group(_PERCENTILE_OF[n][0]).label(n)
+        for n in names
+    ]
+
+
 class SqlAnalyticsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._tuned = False
+
+    async def _tune(self) -> None:
+        """PostgreSQL: sorts of a whole period (percentiles) in memory, not on disk."""
+        if self._postgres and not self._tuned:
+            await self.session.exec(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+            self._tuned = True
+
+    async def watermark(self) -> int:
+        """The last event the facts include (changes whenever any figure may change)."""
+        row = await self.session.get(CounterRow, WATERMARK)
+        return row.value if row is not None else 0
 
     @property
     def _postgres(self) -> bool:
@@ -112,6 +166,8 @@ class SqlAnalyticsRepository:
         ]
         for start in range(0, len(ids), BATCH):
             await self._rebuild(ids[start : start + BATCH], meter)
+        if self._postgres and len(ids) >= BATCH:  # fresh statistics for the planner
+            await self.session.exec(text("ANALYZE appeal_facts"))
         if mark_row is None:
             self.session.add(CounterRow(name=WATERMARK, value=top))
         else:
@@ -121,10 +177,10 @@ class SqlAnalyticsRepository:
 
     async def _rebuild(self, ids: Sequence[int], meter: WorkdayMeter) -> None:
         appeals = await self._appeals(ids)
-        facts = [build_fact(a, meter) for a in appeals]
+        rows = [_row(build_fact(a, meter)) for a in appeals]
         await self.session.exec(delete(AppealFactRow).where(F.appeal_id.in_(ids)))
-        if facts:
-            await self.session.exec(insert(AppealFactRow), params=[asdict(f) for f in facts])
+        if rows:  # Core, not the ORM: one multi-row INSERT per batch
+            await self.session.exec(insert(FACTS), params=rows)
 
     async def _appeals(self, ids: Sequence[int]) -> list[Appeal]:
         history: dict[int, list[HistoryEvent]] = defaultdict(list)
@@ -203,9 +259,44 @@ class SqlAnalyticsRepository:
             where.append(F.authority.in_(sorted(scope.authorities) or ["-"]))
         return where
 
-    def _aggregates(self, now: datetime) -> list[Any]:
+    def _aggregates_light(self, now: datetime) -> list[Any]:
         count = func.count
-        pg = self._postgres
+        return [
+            count().label("total"),
+            count().filter(F.is_open).label("open"),
+            count().filter(~F.is_open).label("closed"),
+            count().filter(and_(F.is_open, F.due_at < now)).label("overdue_open"),
+            count().filter(F.on_time.is_not(None)).label("closed_with_deadline"),
+            count().filter(F.on_time == literal(True, Boolean)).label("on_time"),
+        ]
+
+    async def spread(
+        self, filters: Filters, scope: Scope, sets: Sequence[str], which: Sequence[str]
+    ) -> dict[str, dict[Any, dict[str, float | None]]]:
+        """Percentiles of working days per group (percentile_cont on PostgreSQL, the same
+        interpolation in Python on SQLite)."""
+        await self._tune()
+        where = self._where(filters, scope)
+        if self._postgres:
+            found = await self._grouped(where, sets, _percentile_columns(which))
+            return {
+                name: {k: {n: m[n] for n in which} for k, m in rows}
+                for name, rows in found.items()
+            }
+        out = {}
+        for name in sets:
+            by = SETS[name]
+            key = F[by[0]] if by else None
+            values = await self._percentiles(where, key)
+            out[name] = {k: {n: v[PERCENTILES.index(n)] for n in which} for k, v in values.items()}
+        return out
+
+    def _aggregates_counts(self, now: datetime) -> list[Any]:
+        return self._aggregates(now, percentiles=False)
+
+    def _aggregates(self, now: datetime, *, percentiles: bool = True) -> list[Any]:
+        count = func.count
+        pg = self._postgres and percentiles
         columns: list[Any] = [
             count().label("total"),
             count().filter(F.is_open).label("open"),
@@ -226,14 +317,7 @@ class SqlAnalyticsRepository:
             .label("not_competent"),
         ]
         if pg:
-            used = F.resolution_wd / func.nullif(F.allowed_wd, 0)
-            columns += [
-                func.percentile_cont(0.5).within_group(F.first_response_wd).label("fr_med"),
-                func.percentile_cont(0.9).within_group(F.first_response_wd).label("fr_p90"),
-                func.percentile_cont(0.5).within_group(F.resolution_wd).label("res_med"),
-                func.percentile_cont(0.9).within_group(F.resolution_wd).label("res_p90"),
-                func.percentile_cont(0.5).within_group(cast(used, Float)).label("used_med"),
-            ]
+            columns += _percentile_columns(PERCENTILES)
         return columns
 
     async def stats(
@@ -246,6 +330,7 @@ class SqlAnalyticsRepository:
         extra_where: Iterable[ColumnElement[bool]] = (),
     ) -> list[Stats]:
         """The summary of each group of `by` (one row without it), largest groups first."""
+        await self._tune()
         where = [*self._where(filters, scope), *extra_where]
         key = GROUPS[by] if by else None
         columns = self._aggregates(now)
@@ -327,6 +412,100 @@ class SqlAnalyticsRepository:
             for k, v in values.items()
         }
 
+    async def overview(
+        self,
+        filters: Filters,
+        scope: Scope,
+        now: datetime,
+        sets: Sequence[str],
+        percentiles: Sequence[str] = ("all",),
+        which: Sequence[str] = PERCENTILES,
+        *,
+        light: bool = False,
+    ) -> dict[str, list[Stats]]:
+        """Several groupings in one pass over the facts (GROUPING SETS on PostgreSQL; one
+        query per grouping on SQLite), with percentiles for the groupings in `percentiles`.
+        `light`: only the counts of volume and deadlines (PostgreSQL computes less).
+        Keys of multi-column groupings are tuples."""
+        await self._tune()
+        if not self._postgres:
+            out = {}
+            for name in sets:
+                by = SETS[name]
+                if len(by) == 1:
+                    out[name] = await self.stats(filters, scope, now, _BY_COLUMN[by[0]])
+                elif not by:
+                    out[name] = await self.stats(filters, scope, now)
+                else:
+                    out[name] = await self._multi(filters, scope, now, by)
+                out[name].sort(key=lambda x: (-x.summary.total, str(x.key)))
+            return out
+        where = self._where(filters, scope)
+        aggregates = self._aggregates_light(now) if light else self._aggregates_counts(now)
+        counted = await self._grouped(where, sets, aggregates)
+        wanted = [n for n in percentiles if n in sets]
+        spread = await self._grouped(where, wanted, _percentile_columns(which))
+        out = {}
+        for name in sets:
+            p = dict(spread.get(name, []))
+            rows = [
+                (k, dict(m))
+                for k, m in counted.get(name, [])
+                if (m["total"] or not SETS[name]) and not (name == "executor" and k is None)
+            ]
+            if len(SETS[name]) > 1:  # topics, addresses: only the most frequent matter
+                rows.sort(key=lambda r: (-r[1]["total"], str(r[0])))
+                rows = rows[:MULTI_LIMIT]
+            out[name] = [_stats(k, m, p.get(k)) for k, m in rows]
+            out[name].sort(key=lambda x: (-x.summary.total, str(x.key)))
+        return out
+
+    async def _grouped(
+        self, where: list[ColumnElement[bool]], sets: Sequence[str], aggregates: list[Any]
+    ) -> dict[str, list[tuple[Any, Any]]]:
+        if not sets:
+            return {}
+        columns = sorted({c for name in sets for c in SETS[name]})
+        # byte order for text keys: sorting and hashing them skips the locale's collation
+        expr = {c: F[c].collate("C") if c in TEXT_KEYS else F[c] for c in columns}
+        keys = [expr[c].label(c) for c in columns]
+        n = len(columns)
+        masks = {
+            sum(1 << (n - 1 - i) for i, c in enumerate(columns) if c not in SETS[name]): name
+            for name in sets
+        }
+        grouping = (
+            func.grouping(*[expr[c] for c in columns]).label("g")
+            if keys
+            else literal(0).label("g")
+        )
+        query = select(*keys, grouping, *aggregates).where(*where)
+        query = query.group_by(
+            func.grouping_sets(*[tuple_(*[expr[c] for c in SETS[name]]) for name in sets])
+        )
+        out: dict[str, list[tuple[Any, Any]]] = defaultdict(list)
+        for row in (await self.session.exec(query)).all():
+            m = row._mapping
+            name = masks[m["g"]]
+            by = SETS[name]
+            key = m[by[0]] if len(by) == 1 else tuple(m[c] for c in by) if by else None
+            out[name].append((key, m))
+        return out
+
+    async def _multi(
+        self, filters: Filters, scope: Scope, now: datetime, by: tuple[str, ...]
+    ) -> list[Stats]:
+        """SQLite: a grouping by several columns, counts only."""
+        keys = [F[c] for c in by]
+        query = (
+            select(*keys, *self._aggregates_counts(now))
+            .where(*self._where(filters, scope))
+            .group_by(*keys)
+        )
+        rows = (await self.session.exec(query)).all()
+        rows = sorted(rows, key=lambda r: (-r._mapping["total"], str(tuple(r[: len(by)]))))
+        return [_stats(tuple(r[: len(by)]), dict(r._mapping), None) for r in rows[:MULTI_LIMIT]]
+
     async def counts(
         self,
         filters: Filters,
@@ -338,7 +517,10 @@ class SqlAnalyticsRepository:
         not_null: str | None = None,
     ) -> list[tuple[tuple[Any, ...], int]]:
         """Appeals per combination of columns, most frequent first."""
-        keys = [F[name] for name in by]
+        pg = self._postgres
+        keys = [
+            F[name].collate("C") if pg and name in TEXT_KEYS else F[name] for name in by
+        ]  # byte order: no locale collation in the hashing and the ordering
         query = select(*keys, func.count().label("n")).where(*self._where(filters, scope))
         if not_null:
             query = query.where(F[not_null].is_not(None))
@@ -400,6 +582,49 @@ class SqlAnalyticsRepository:
     async def first_day(self) -> date | None:
         value = (await self.session.exec(select(func.min(F.day)))).one()[0]
         return _as_date(value) if value is not None else None
+
+
+_BY_COLUMN = {"executor_id": "executor", **{c: c for c in GROUPS}}
+
+
+def _stats(key: Any, m: Any, spread: Any) -> Stats:
+    """A Stats from a row of counts (and, when given, a row of percentiles); counts a light
+    row lacks are 0."""
+    p = tuple(spread.get(n) for n in PERCENTILES) if spread is not None else (None,) * 5
+
+    def c(name: str) -> int:
+        return int(m.get(name) or 0)
+
+    return Stats(
+        key,
+        Summary(
+            total=c("total"),
+            open=c("open"),
+            closed=c("closed"),
+            overdue_open=c("overdue_open"),
+            closed_with_deadline=c("closed_with_deadline"),
+            on_time=c("on_time"),
+            first_response_median=p[0],
+            first_response_p90=p[1],
+            resolution_median=p[2],
+            resolution_p90=p[3],
+            verdict_solved=c("verdict_solved"),
+            verdict_partly=c("verdict_partly"),
+            verdict_not_solved=c("verdict_not_solved"),
+            rating_count=c("rating_count"),
+            rating_mean=(c("rating_sum") / c("rating_count")) if c("rating_count") else None,
+            reopened=c("reopened"),
+            ever_closed=c("ever_closed"),
+            answered=c("answered"),
+            not_competent=c("not_competent"),
+        ),
+        p[4],
+        float(c("rating_sum")),
+    )
+
+
+def _row(fact: Fact) -> dict[str, Any]:
+    return {name: getattr(fact, name) for name in FACT_FIELDS}
 
 
 def _aware(value: Any, column_type: Any) -> datetime:

@@ -52,7 +52,8 @@ def setup_dashboard(app: web.Application, services: Services) -> None:
     app[SIGNIN] = signin_links(services)
     app[RENDERER] = Renderer(services.texts, services.tz)
     app.router.add_get("/", root)
-    app.router.add_get("/auth/{token}", sign_in)
+    app.router.add_get("/auth/{token}", sign_in_page)
+    app.router.add_post("/auth/{token}", sign_in)
     app.router.add_post("/logout", sign_out)
     app.router.add_get("/dashboard", dashboard_page)
     app.router.add_get("/dashboard/export.xlsx", dashboard_xlsx)
@@ -97,10 +98,32 @@ async def root(_request: web.Request) -> web.StreamResponse:
 # -- signing in -------------------------------------------------------------------------------
 
 
-async def sign_in(request: web.Request) -> web.StreamResponse:
-    """A link from the bot: once, within its minutes, for an analyst or a head."""
-    result = await request.app[SIGNIN].redeem(request.match_info["token"])
+async def sign_in_page(request: web.Request) -> web.StreamResponse:
+    """The link from the bot opens a page with «Войти»: only the press (a POST) spends the
+    one-time link, so a link preview or a mail scanner that fetches it spends nothing."""
     renderer = request.app[RENDERER]
+    refusal = request.app[SIGNIN].check(request.match_info["token"])
+    if refusal is not None:
+        log.info("dashboard sign-in refused: %s", refusal.value)
+        return renderer.html("refused.html", status=403, reason=refusal.value, viewer=None)
+    return renderer.html("sign_in.html", viewer=None, action=request.path)
+
+
+def _same_origin(request: web.Request) -> bool:
+    """A browser's POST from another site carries its Origin: refused (login CSRF)."""
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":  # no-referrer pages send «null» for their own
+        return True
+    return origin.split("://", 1)[-1] == request.host
+
+
+async def sign_in(request: web.Request) -> web.StreamResponse:
+    """«Войти» pressed: the link is spent, once, within its minutes, for an analyst or a
+    head."""
+    renderer = request.app[RENDERER]
+    if not _same_origin(request):
+        return renderer.html("refused.html", status=403, reason="forged", viewer=None)
+    result = await request.app[SIGNIN].redeem(request.match_info["token"])
     if result.refusal is not None or result.session_token is None:
         refusal = result.refusal or Refusal.FORGED
         log.info("dashboard sign-in refused: %s", refusal.value)

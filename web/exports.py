@@ -9,10 +9,6 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-
 from web.tables import Table, cell_text
 
 FORMATS = {"pct": "0.0%", "wd": "0.0", "num": "0.0", "int": "0", "date": "DD.MM.YYYY"}
@@ -21,6 +17,10 @@ _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
 
 def xlsx(tables: Sequence[Table], *, heading: str | None = None) -> bytes:
     """One sheet per table: its title, the column heads in bold, then the rows."""
+    from openpyxl import Workbook  # loaded with the first export, not with the bot
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     book = Workbook(write_only=True)
     bold = Font(bold=True)
     for table in tables:

@@ -15,6 +15,7 @@ from core.dashboard import Dashboard, MonthlyReport, QuarterlyReport
 from core.directory import Directory
 from core.i18n import Texts
 from core.ratings import WEIGHTS, Rating
+from web.render import num, pct
 
 Kind = Literal["text", "int", "pct", "wd", "num", "date"]
 
@@ -31,6 +32,13 @@ class Table:
     title: str
     columns: Sequence[Column]
     rows: list[list[Any]] = field(default_factory=list)
+
+    def display(self, limit: int | None = None) -> list[list[str]]:
+        """The rows as people read them (formatting in Python: a template macro per cell
+        costs more than the query behind the table)."""
+        kinds = [c.kind for c in self.columns]
+        rows = self.rows[:limit] if limit else self.rows
+        return [[cell_text(v, k) for v, k in zip(row, kinds, strict=True)] for row in rows]
 
 
 class Labels:
@@ -424,8 +432,6 @@ def quarterly_table(t: Texts, labels: Labels, report: QuarterlyReport) -> Table:
 
 def cell_text(value: Any, kind: Kind) -> str:
     """How a cell reads on the page and in CSV."""
-    from web.render import num, pct
-
     if value is None:
         return "—"
     if kind == "pct":

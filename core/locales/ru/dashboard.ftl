@@ -140,3 +140,6 @@ dash-report-generated = Сформирован { $at }
 dash-col-satisfaction = Удовлетворённость
 dash-col-rating = Средняя оценка
 dash-col-reopen = Возобновлено
+dash-sign-in-title = Вход в аналитику ЦУР
+dash-sign-in-text = Ссылка из бота действует один раз. Нажмите «Войти», чтобы открыть аналитику в этом браузере.
+dash-sign-in-button = Войти

@@ -69,9 +69,7 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("token_hash"),
     )
-    op.create_index(
-        op.f("ix_dashboard_sessions_tg_user_id"), "dashboard_sessions", ["tg_user_id"]
-    )
+    op.create_index(op.f("ix_dashboard_sessions_tg_user_id"), "dashboard_sessions", ["tg_user_id"])
 
 
 def downgrade() -> None:
