@@ -18,8 +18,10 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from html import escape
+from typing import Any, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -35,14 +37,17 @@ from bot.callbacks import BroadcastAction, BroadcastCb
 from bot.pacing import ChatPacer
 from core import informing
 from core.broadcasts import Broadcast, BroadcastStatus, Delivery, DeliveryStatus, Progress
+from core.group_commit import GroupCommit
 from priemnaya.bootstrap import Services
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CLAIM_BATCH = 100
 IDLE_POLL = 0.5  # seconds between looks at rows postponed by a retry
 DRAIN_SECONDS = 10.0  # a graceful stop waits this long for requests in flight
 MAX_BACKOFF = 300.0
+MARK_ATTEMPTS = 5
 
 
 class Broadcaster:
@@ -55,6 +60,7 @@ class Broadcaster:
         self._active: set[int] = set()
         self._idle = asyncio.Event()
         self._idle.set()
+        self.writes = GroupCommit(services.uow)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -79,6 +85,7 @@ class Broadcaster:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), DRAIN_SECONDS)
         await self.queue.close()
+        await self.writes.close()
 
     async def enqueue(self, broadcast_id: int) -> None:
         await self.queue.deliver(broadcast_id)
@@ -131,14 +138,17 @@ class Broadcaster:
         uow, clock = self.services.uow, self.services.clock
         assert broadcast.id is not None
         while not self._stopping.is_set():
+            if todo.qsize() > CLAIM_BATCH // 2:
+                await asyncio.sleep(0.05)  # the workers have enough to do
+                continue
             current = await informing.get_broadcast(uow, broadcast.id)
             if current.status is not BroadcastStatus.SENDING:
                 return  # cancelled: the rows not sent were cancelled with it
             room = CLAIM_BATCH - todo.qsize()
-            batch = await informing.claim(uow, broadcast.id, clock.now(), room) if room else []
+            batch = await informing.claim(uow, broadcast.id, clock.now(), room)
             for delivery in batch:
                 if self._stopping.is_set():
-                    await informing.unclaim(uow, [delivery.id])
+                    await self._write(informing.unclaim, [delivery.id])
                     continue
                 await todo.put(delivery)
             if batch:
@@ -152,7 +162,7 @@ class Broadcaster:
         BACKGROUND.set(True)  # this task's sends wait behind interactive traffic
         while (delivery := await todo.get()) is not None:
             if self._stopping.is_set():
-                await informing.unclaim(self.services.uow, [delivery.id])
+                await self._write(informing.unclaim, [delivery.id])
                 continue
             try:
                 await self._send_parts(broadcast, delivery)
@@ -160,57 +170,68 @@ class Broadcaster:
                 log.exception("broadcast %s: delivery %s failed", broadcast.id, delivery.id)
                 await self._retry_later(delivery, "internal error")
 
+    async def _write(self, step: Callable[..., Awaitable[T]], *args: Any, **kw: Any) -> T:
+        """One step of a row's bookkeeping, committed together with the other workers'."""
+        return await self.writes.run(lambda uow: step(uow, *args, **kw))
+
     async def _send_parts(self, broadcast: Broadcast, delivery: Delivery) -> None:
-        uow = self.services.uow
+        w = self._write
         while delivery.parts_done < broadcast.parts:
             part = delivery.parts_done
             if self._stopping.is_set():
-                await informing.unclaim(uow, [delivery.id])
+                await w(informing.unclaim, [delivery.id])
                 return
             wait = self.chats.wait_time(delivery.chat_id)
             if wait > 0:
                 await asyncio.sleep(wait)
-            if not await informing.start_part(uow, delivery.id):
+            if not await w(informing.start_part, delivery.id):
                 return  # the broadcast was cancelled meanwhile
             delivery.attempts += 1
             try:
                 if part == 0:
-                    message_id = await self._send_announcement(broadcast, delivery.chat_id)
-                    await informing.part_sent(
-                        uow,
-                        delivery,
-                        last=broadcast.parts == 1,
-                        now=self.services.clock.now(),
-                        message_id=message_id,
-                    )
+                    sent = await self._send_announcement(broadcast, delivery.chat_id)
+                    marks: dict[str, Any] = {"message_id": sent}
                 else:
                     assert broadcast.poll is not None
-                    sent = await self.bot.send_poll(
+                    poll = await self.bot.send_poll(
                         delivery.chat_id,
                         broadcast.poll.question,
                         list(broadcast.poll.options),
                         is_anonymous=True,
                     )
-                    await informing.part_sent(
-                        uow,
-                        delivery,
-                        last=True,
-                        now=self.services.clock.now(),
-                        poll_message_id=sent.message_id,
-                        poll_id=sent.poll.id if sent.poll else None,
-                    )
+                    marks = {
+                        "poll_message_id": poll.message_id,
+                        "poll_id": poll.poll.id if poll.poll else None,
+                    }
             except TelegramRetryAfter as exc:  # the request middleware already waited
                 await self._retry_later(delivery, str(exc), exc.retry_after)
                 return
             except TelegramForbiddenError as exc:
-                await informing.delivery_failed(uow, delivery, DeliveryStatus.BLOCKED, str(exc))
+                await w(informing.delivery_failed, delivery, DeliveryStatus.BLOCKED, str(exc))
                 return
             except TelegramBadRequest as exc:
-                await informing.delivery_failed(uow, delivery, DeliveryStatus.FAILED, str(exc))
+                await w(informing.delivery_failed, delivery, DeliveryStatus.FAILED, str(exc))
                 return
             except Exception as exc:  # 5xx and network errors after the middleware's retries
                 await self._retry_later(delivery, repr(exc))
                 return
+            if not await self._mark_sent(delivery, last=part + 1 == broadcast.parts, **marks):
+                return
+            delivery.parts_done += 1
+
+    async def _mark_sent(self, delivery: Delivery, *, last: bool, **marks: Any) -> bool:
+        """Record a sent message. The database refusing it is retried; if it keeps refusing,
+        the row stays in flight and is sent again after a restart (never in this process)."""
+        for attempt in range(MARK_ATTEMPTS):
+            try:
+                now = self.services.clock.now()
+                await self._write(informing.part_sent, delivery, last=last, now=now, **marks)
+            except Exception:
+                log.exception("delivery %s: sent, but not recorded (try %d)", delivery.id, attempt)
+                await asyncio.sleep(0.5 * 2**attempt)
+            else:
+                return True
+        return False
 
     async def _send_announcement(self, broadcast: Broadcast, chat_id: int) -> int:
         text = self.announcement_text(broadcast)
@@ -225,17 +246,15 @@ class Broadcaster:
     ) -> None:
         settings = self.services.settings
         if delivery.attempts >= settings.broadcast_max_attempts:
-            await informing.delivery_failed(
-                self.services.uow, delivery, DeliveryStatus.FAILED, error
-            )
+            await self._write(informing.delivery_failed, delivery, DeliveryStatus.FAILED, error)
             return
         if seconds is None:
             seconds = min(
                 settings.outbox_retry_seconds * 2 ** (delivery.attempts - 1), MAX_BACKOFF
             )
         retry_at = self.services.clock.now() + timedelta(seconds=seconds)
-        await informing.delivery_failed(
-            self.services.uow, delivery, DeliveryStatus.PENDING, error, retry_at
+        await self._write(
+            informing.delivery_failed, delivery, DeliveryStatus.PENDING, error, retry_at
         )
 
     def announcement_text(self, broadcast: Broadcast) -> str:
