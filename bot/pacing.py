@@ -82,7 +82,7 @@ class SendBudget:
         if now < self._held_until:
             return self._held_until - now
         need = (self.reserve + 1.0) if background else 1.0
-        if self._tokens >= need:
+        if self._tokens >= need - 1e-9:  # (float rounding of the refill)
             return 0.0
         return (need - self._tokens) / self.rate
 
