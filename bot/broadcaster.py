@@ -21,7 +21,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from html import escape
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -31,7 +31,6 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.broadcast_queue import BroadcastQueue
 from bot.budget import BACKGROUND
 from bot.callbacks import BroadcastAction, BroadcastCb
 from bot.pacing import ChatPacer
@@ -39,6 +38,9 @@ from core import informing
 from core.broadcasts import Broadcast, BroadcastStatus, Delivery, DeliveryStatus, Progress
 from core.group_commit import GroupCommit
 from priemnaya.bootstrap import Services
+
+if TYPE_CHECKING:
+    from bot.broadcast_queue import BroadcastQueue
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -55,7 +57,9 @@ class Broadcaster:
         self.bot = bot
         self.services = services
         self.chats = chats
-        self.queue = BroadcastQueue(services.settings, self.deliver, self.stop_polls)
+        self._queue: BroadcastQueue | None = None
+        self._ready = asyncio.Event()
+        self._starting: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._active: set[int] = set()
         self._idle = asyncio.Event()
@@ -64,10 +68,34 @@ class Broadcaster:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
+    def start_soon(self) -> None:
+        """Start in the background: long polling need not wait for the queue."""
+        self._starting = asyncio.create_task(self._start_logged(), name="broadcaster-start")
+
+    async def _start_logged(self) -> None:
+        try:
+            await self.start()
+        except Exception:  # broadcasts wait in the database; the next start resumes them
+            log.exception("the broadcast queue did not start")
+
+    @property
+    def queue(self) -> BroadcastQueue:
+        assert self._queue is not None, "the broadcaster is not started"
+        return self._queue
+
+    async def ready(self) -> BroadcastQueue:
+        await self._ready.wait()
+        return self.queue
+
     async def start(self) -> None:
         """Start the queue and resume what a previous process left unfinished."""
-        await self.queue.start()
+        from bot.broadcast_queue import BroadcastQueue  # taskiq loads after polling starts
+
+        self._queue = BroadcastQueue(self.services.settings, self.deliver, self.stop_polls)
+        await self._queue.start()
+        # before anything is claimed in this process: claims left are a dead process's
         claimed, in_flight = await informing.release_claims(self.services.uow)
+        self._ready.set()
         if claimed or in_flight:
             log.warning(
                 "broadcasts: %d claimed rows released, %d rows that were in flight when the "
@@ -82,13 +110,21 @@ class Broadcaster:
     async def stop(self) -> None:
         """Graceful stop: no new sends; requests in flight finish and are marked."""
         self._stopping.set()
+        if self._starting is not None and not self._starting.done():
+            self._starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._starting
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), DRAIN_SECONDS)
-        await self.queue.close()
+        if self._queue is not None:
+            await self._queue.close()
         await self.writes.close()
 
     async def enqueue(self, broadcast_id: int) -> None:
-        await self.queue.deliver(broadcast_id)
+        await (await self.ready()).deliver(broadcast_id)
+
+    async def close_poll(self, broadcast_id: int) -> None:
+        await (await self.ready()).stop_polls(broadcast_id)
 
     # -- one broadcast -----------------------------------------------------------------------
 

@@ -411,7 +411,7 @@ async def broadcast_pressed(
         await informing.lift_outage(services.uow, services.clock, bid)
         await query.answer(t("broadcast-lifted"))
     elif action is BroadcastAction.CLOSE_POLL and broadcast.poll is not None:
-        await broadcaster.queue.stop_polls(bid)
+        await broadcaster.close_poll(bid)
         await query.answer(t("broadcast-poll-closing"))
         broadcast.poll_closed = True
         await message.answer(await results_text(services, bid, closed=True))  # type: ignore[union-attr]
