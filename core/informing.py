@@ -93,28 +93,6 @@ async def unsubscribe(uow_factory: UnitOfWorkFactory, tg_user_id: int) -> bool:
         return removed > 0
 
 
-async def offer_subscription(
-    uow: UnitOfWork, appeal: Appeal, chat_id: int | None, now: datetime
-) -> None:
-    """After registration: offer the citizen to follow the case's sector and place, unless
-    they already do (an outbox row, delivered after the confirmation)."""
-    if chat_id is None or appeal.citizen_id is None or not appeal.sector:
-        return
-    current = await uow.subscriptions.of(appeal.citizen_id)
-    if current.follows(appeal.sector, appeal.municipality):
-        return
-    await uow.notifications.add(
-        Notification(
-            kind=NotificationKind.SUBSCRIBE_OFFER,
-            chat_id=chat_id,
-            created_at=now,
-            appeal_id=appeal.id,
-            payload={"sector": appeal.sector, "place": appeal.municipality},
-            not_before=now + AFTER_CONFIRMATION,
-        )
-    )
-
-
 async def answer_known_issue(
     uow: UnitOfWork, appeal: Appeal, chat_id: int | None, now: datetime
 ) -> Broadcast | None:

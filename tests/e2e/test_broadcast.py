@@ -179,14 +179,21 @@ def records_subscribed(records, tg_user_id: int) -> bool:
 
 def test_offer_after_registration_subscribes_to_the_case_topic(tg, bot, citizen, records):
     mark = tg.mark()
-    citizen.file_appeal("Течёт крыша в подъезде дома 5 на Канищеве в Рязани, УК не чинит")
-    offer = citizen.wait(lambda m: "первыми узнавать" in text_of(m), after=mark, timeout=15)
-    assert "ЖКХ · Рязань" in text_of(offer)
-    mark = tg.mark()
-    citizen.press(offer, "🔔 Подписаться")
-    done = tg.wait_for_edit(citizen.id, offer["message_id"], after=mark)
-    assert "Подписка оформлена" in text_of(done) and "ЖКХ · Рязань" in text_of(done)
+    citizen.send("Течёт крыша в подъезде дома 5 на Канищеве в Рязани, УК не чинит")
+    card = citizen.card(mark)
+    citizen.submit(card)
+    submitted = tg.get_message(citizen.id, card["message_id"])
+    assert "Обращение отправлено" in text_of(submitted)
+    assert [b for b, _ in tg.inline_buttons(submitted)] == ["🔔 Новости по теме: ЖКХ · Рязань"]
+    query = citizen.press(submitted, "🔔 Новости по теме: ЖКХ · Рязань")
+    assert "Подписка оформлена" in tg.wait_for_callback_answer(query["id"])["text"]
     assert records_subscribed(records, citizen.id)
+    # Following it already, the next case's card offers nothing.
+    mark = tg.mark()
+    citizen.send("Снова течёт крыша в подъезде дома 5 на Канищеве в Рязани")
+    card = citizen.card(mark)
+    citizen.submit(card)
+    assert tg.inline_buttons(tg.get_message(citizen.id, card["message_id"])) == []
 
 
 def test_curators_announce_region_wide(tg, bot):

@@ -161,7 +161,6 @@ async def test_known_issue_answers_new_appeals_on_that_sector_and_place(services
     here = await submit("k1", "Нет горячей воды на Канищеве в Рязани третий день")
     assert here.appeal.authority == "ryazan-gkh"  # still routed to the authority
     assert NotificationKind.KNOWN_ISSUE in await kinds(here.appeal.id)
-    assert NotificationKind.SUBSCRIBE_OFFER in await kinds(here.appeal.id)
     elsewhere = await submit("k2", "Нет горячей воды в Касимове на улице Ленина")
     assert NotificationKind.KNOWN_ISSUE not in await kinds(elsewhere.appeal.id)
     assert b.id is not None
