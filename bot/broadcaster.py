@@ -50,6 +50,8 @@ IDLE_POLL = 0.5  # seconds between looks at rows postponed by a retry
 DRAIN_SECONDS = 10.0  # a graceful stop waits this long for requests in flight
 MAX_BACKOFF = 300.0
 MARK_ATTEMPTS = 5
+CAPTION_LIMIT = 1024  # Telegram's caption, counted without the HTML tags
+HEADER_CHARS = 20  # the header's own words and the blank line, without the sectors
 
 
 class Broadcaster:
@@ -298,12 +300,16 @@ class Broadcaster:
 
     @staticmethod
     def text_for(services: Services, broadcast: Broadcast) -> str:
-        """What a recipient reads: a header with the sectors, then the announcement."""
+        """What a recipient reads: a header with the sectors, then the announcement (cut to
+        fit a photo's caption when the header is long)."""
         sectors = ", ".join(services.sector_title(c) for c in broadcast.audience.sectors)
-        header = services.texts(
-            "broadcast-header", sectors=escape(sectors or services.texts("broadcast-all-sectors"))
-        )
-        return f"{header}\n\n{escape(broadcast.text)}"
+        sectors = sectors or services.texts("broadcast-all-sectors")
+        header = services.texts("broadcast-header", sectors=escape(sectors))
+        body = broadcast.text
+        if broadcast.photo_file_id:
+            room = CAPTION_LIMIT - len(sectors) - HEADER_CHARS
+            body = body if len(body) <= room else body[: room - 1] + "…"
+        return f"{header}\n\n{escape(body)}"
 
     # -- progress ----------------------------------------------------------------------------
 
