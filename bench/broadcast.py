@@ -53,7 +53,7 @@ def main() -> None:
         )
         bot.env.pop("PRIEMNAYA_TEST_REDIS", None)
         try:
-            bot.start()
+            bot.start(timeout=120)  # a loaded machine starts slowly
             summary = announce_with_poll(tg) if args.poll else announce(tg, EXECUTOR, TEXT)
             tg.set_rate_limits(per_chat_per_s=1, global_per_s=args.rate)
             mark = tg.mark()

@@ -37,7 +37,7 @@ class GroupPacer:
 
 #: The budget runs a little under the configured ceiling: requests granted on time still
 #: reach Telegram with some jitter, and a sliding window counts their arrival.
-BUDGET_MARGIN = 0.98
+BUDGET_MARGIN = 0.975
 
 
 class SendBudget:
@@ -50,7 +50,7 @@ class SendBudget:
     `retry_after` Telegram asked.
     """
 
-    SLACK = 0.2
+    SLACK = 0.1
 
     def __init__(
         self,
@@ -61,9 +61,9 @@ class SendBudget:
     ) -> None:
         self.rate = per_second * BUDGET_MARGIN
         self.reserve = reserve
-        # A fifth of a token of slack: a waiter woken a few milliseconds late (a busy event
+        # A tenth of a token of slack: a waiter woken a few milliseconds late (a busy event
         # loop) does not lose the refill of those milliseconds; in any second broadcasts
-        # still take at most 1.2 + 0.98 × ceiling tokens, which rounds down to the ceiling.
+        # still take at most 1.1 + 0.975 × ceiling tokens, which rounds down to the ceiling.
         self.capacity = reserve + 1.0 + self.SLACK
         self._clock = clock
         self._tokens = self.capacity
