@@ -161,7 +161,7 @@ async def run_polling(services: Services) -> None:
     await release_stale_locks(storage, settings.redis_key_prefix, me.id)
     settle_heap()
     outbox = asyncio.create_task(sender.run(), name="outbox")
-    await broadcaster.start()
+    broadcaster.start_soon()
     # the dashboard (and other web parts) start beside polling, never delaying it
     web = None
     if settings.web_enabled:

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 TASK_NAME = "priemnaya.broadcast.deliver"
 STOP_POLLS = "priemnaya.broadcast.stop_polls"
+LISTEN_BLOCK_S = 1.0  # one blocking read of the stream
 TASKS_AT_ONCE = 4  # broadcasts delivered side by side (they share one send budget)
 
 
@@ -33,6 +34,7 @@ def make_broker(settings: Settings) -> AsyncBroker:
             consumer_group_name=f"{settings.redis_key_prefix}:broadcasters",
             consumer_id="0",  # a new group reads what was queued before it existed
             idle_timeout=60_000,  # a task whose worker died is taken over after a minute
+            xread_block=int(LISTEN_BLOCK_S * 1000),
         )
     return InMemoryBroker(max_async_tasks=TASKS_AT_ONCE, propagate_exceptions=False)
 
@@ -84,6 +86,9 @@ class BroadcastQueue:
     async def close(self) -> None:
         self._finish.set()
         if self._listener is not None:
+            # the receiver notices within one blocking read and acknowledges what it ran
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError, Exception):
+                await asyncio.wait_for(asyncio.shield(self._listener), LISTEN_BLOCK_S + 1)
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._listener

@@ -18,8 +18,10 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from html import escape
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -29,20 +31,27 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.broadcast_queue import BroadcastQueue
 from bot.budget import BACKGROUND
 from bot.callbacks import BroadcastAction, BroadcastCb
 from bot.pacing import ChatPacer
 from core import informing
 from core.broadcasts import Broadcast, BroadcastStatus, Delivery, DeliveryStatus, Progress
+from core.group_commit import GroupCommit
 from priemnaya.bootstrap import Services
 
+if TYPE_CHECKING:
+    from bot.broadcast_queue import BroadcastQueue
+
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CLAIM_BATCH = 100
 IDLE_POLL = 0.5  # seconds between looks at rows postponed by a retry
 DRAIN_SECONDS = 10.0  # a graceful stop waits this long for requests in flight
 MAX_BACKOFF = 300.0
+MARK_ATTEMPTS = 5
+CAPTION_LIMIT = 1024  # Telegram's caption, counted without the HTML tags
+HEADER_CHARS = 20  # the header's own words and the blank line, without the sectors
 
 
 class Broadcaster:
@@ -50,18 +59,45 @@ class Broadcaster:
         self.bot = bot
         self.services = services
         self.chats = chats
-        self.queue = BroadcastQueue(services.settings, self.deliver, self.stop_polls)
+        self._queue: BroadcastQueue | None = None
+        self._ready = asyncio.Event()
+        self._starting: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._active: set[int] = set()
         self._idle = asyncio.Event()
         self._idle.set()
+        self.writes = GroupCommit(services.uow)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
+    def start_soon(self) -> None:
+        """Start in the background: long polling need not wait for the queue."""
+        self._starting = asyncio.create_task(self._start_logged(), name="broadcaster-start")
+
+    async def _start_logged(self) -> None:
+        try:
+            await self.start()
+        except Exception:  # broadcasts wait in the database; the next start resumes them
+            log.exception("the broadcast queue did not start")
+
+    @property
+    def queue(self) -> BroadcastQueue:
+        assert self._queue is not None, "the broadcaster is not started"
+        return self._queue
+
+    async def ready(self) -> BroadcastQueue:
+        await self._ready.wait()
+        return self.queue
+
     async def start(self) -> None:
         """Start the queue and resume what a previous process left unfinished."""
-        await self.queue.start()
+        from bot.broadcast_queue import BroadcastQueue  # taskiq loads after polling starts
+
+        self._queue = BroadcastQueue(self.services.settings, self.deliver, self.stop_polls)
+        await self._queue.start()
+        # before anything is claimed in this process: claims left are a dead process's
         claimed, in_flight = await informing.release_claims(self.services.uow)
+        self._ready.set()
         if claimed or in_flight:
             log.warning(
                 "broadcasts: %d claimed rows released, %d rows that were in flight when the "
@@ -76,12 +112,21 @@ class Broadcaster:
     async def stop(self) -> None:
         """Graceful stop: no new sends; requests in flight finish and are marked."""
         self._stopping.set()
+        if self._starting is not None and not self._starting.done():
+            self._starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._starting
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), DRAIN_SECONDS)
-        await self.queue.close()
+        if self._queue is not None:
+            await self._queue.close()
+        await self.writes.close()
 
     async def enqueue(self, broadcast_id: int) -> None:
-        await self.queue.deliver(broadcast_id)
+        await (await self.ready()).deliver(broadcast_id)
+
+    async def close_poll(self, broadcast_id: int) -> None:
+        await (await self.ready()).stop_polls(broadcast_id)
 
     # -- one broadcast -----------------------------------------------------------------------
 
@@ -131,14 +176,17 @@ class Broadcaster:
         uow, clock = self.services.uow, self.services.clock
         assert broadcast.id is not None
         while not self._stopping.is_set():
+            if todo.qsize() > CLAIM_BATCH // 2:
+                await asyncio.sleep(0.05)  # the workers have enough to do
+                continue
             current = await informing.get_broadcast(uow, broadcast.id)
             if current.status is not BroadcastStatus.SENDING:
                 return  # cancelled: the rows not sent were cancelled with it
             room = CLAIM_BATCH - todo.qsize()
-            batch = await informing.claim(uow, broadcast.id, clock.now(), room) if room else []
+            batch = await informing.claim(uow, broadcast.id, clock.now(), room)
             for delivery in batch:
                 if self._stopping.is_set():
-                    await informing.unclaim(uow, [delivery.id])
+                    await self._write(informing.unclaim, [delivery.id])
                     continue
                 await todo.put(delivery)
             if batch:
@@ -152,7 +200,7 @@ class Broadcaster:
         BACKGROUND.set(True)  # this task's sends wait behind interactive traffic
         while (delivery := await todo.get()) is not None:
             if self._stopping.is_set():
-                await informing.unclaim(self.services.uow, [delivery.id])
+                await self._write(informing.unclaim, [delivery.id])
                 continue
             try:
                 await self._send_parts(broadcast, delivery)
@@ -160,57 +208,68 @@ class Broadcaster:
                 log.exception("broadcast %s: delivery %s failed", broadcast.id, delivery.id)
                 await self._retry_later(delivery, "internal error")
 
+    async def _write(self, step: Callable[..., Awaitable[T]], *args: Any, **kw: Any) -> T:
+        """One step of a row's bookkeeping, committed together with the other workers'."""
+        return await self.writes.run(lambda uow: step(uow, *args, **kw))
+
     async def _send_parts(self, broadcast: Broadcast, delivery: Delivery) -> None:
-        uow = self.services.uow
+        w = self._write
         while delivery.parts_done < broadcast.parts:
             part = delivery.parts_done
             if self._stopping.is_set():
-                await informing.unclaim(uow, [delivery.id])
+                await w(informing.unclaim, [delivery.id])
                 return
             wait = self.chats.wait_time(delivery.chat_id)
             if wait > 0:
                 await asyncio.sleep(wait)
-            if not await informing.start_part(uow, delivery.id):
+            if not await w(informing.start_part, delivery.id):
                 return  # the broadcast was cancelled meanwhile
             delivery.attempts += 1
             try:
                 if part == 0:
-                    message_id = await self._send_announcement(broadcast, delivery.chat_id)
-                    await informing.part_sent(
-                        uow,
-                        delivery,
-                        last=broadcast.parts == 1,
-                        now=self.services.clock.now(),
-                        message_id=message_id,
-                    )
+                    sent = await self._send_announcement(broadcast, delivery.chat_id)
+                    marks: dict[str, Any] = {"message_id": sent}
                 else:
                     assert broadcast.poll is not None
-                    sent = await self.bot.send_poll(
+                    poll = await self.bot.send_poll(
                         delivery.chat_id,
                         broadcast.poll.question,
                         list(broadcast.poll.options),
                         is_anonymous=True,
                     )
-                    await informing.part_sent(
-                        uow,
-                        delivery,
-                        last=True,
-                        now=self.services.clock.now(),
-                        poll_message_id=sent.message_id,
-                        poll_id=sent.poll.id if sent.poll else None,
-                    )
+                    marks = {
+                        "poll_message_id": poll.message_id,
+                        "poll_id": poll.poll.id if poll.poll else None,
+                    }
             except TelegramRetryAfter as exc:  # the request middleware already waited
                 await self._retry_later(delivery, str(exc), exc.retry_after)
                 return
             except TelegramForbiddenError as exc:
-                await informing.delivery_failed(uow, delivery, DeliveryStatus.BLOCKED, str(exc))
+                await w(informing.delivery_failed, delivery, DeliveryStatus.BLOCKED, str(exc))
                 return
             except TelegramBadRequest as exc:
-                await informing.delivery_failed(uow, delivery, DeliveryStatus.FAILED, str(exc))
+                await w(informing.delivery_failed, delivery, DeliveryStatus.FAILED, str(exc))
                 return
             except Exception as exc:  # 5xx and network errors after the middleware's retries
                 await self._retry_later(delivery, repr(exc))
                 return
+            if not await self._mark_sent(delivery, last=part + 1 == broadcast.parts, **marks):
+                return
+            delivery.parts_done += 1
+
+    async def _mark_sent(self, delivery: Delivery, *, last: bool, **marks: Any) -> bool:
+        """Record a sent message. The database refusing it is retried; if it keeps refusing,
+        the row stays in flight and is sent again after a restart (never in this process)."""
+        for attempt in range(MARK_ATTEMPTS):
+            try:
+                now = self.services.clock.now()
+                await self._write(informing.part_sent, delivery, last=last, now=now, **marks)
+            except Exception:
+                log.exception("delivery %s: sent, but not recorded (try %d)", delivery.id, attempt)
+                await asyncio.sleep(0.5 * 2**attempt)
+            else:
+                return True
+        return False
 
     async def _send_announcement(self, broadcast: Broadcast, chat_id: int) -> int:
         text = self.announcement_text(broadcast)
@@ -225,17 +284,15 @@ class Broadcaster:
     ) -> None:
         settings = self.services.settings
         if delivery.attempts >= settings.broadcast_max_attempts:
-            await informing.delivery_failed(
-                self.services.uow, delivery, DeliveryStatus.FAILED, error
-            )
+            await self._write(informing.delivery_failed, delivery, DeliveryStatus.FAILED, error)
             return
         if seconds is None:
             seconds = min(
                 settings.outbox_retry_seconds * 2 ** (delivery.attempts - 1), MAX_BACKOFF
             )
         retry_at = self.services.clock.now() + timedelta(seconds=seconds)
-        await informing.delivery_failed(
-            self.services.uow, delivery, DeliveryStatus.PENDING, error, retry_at
+        await self._write(
+            informing.delivery_failed, delivery, DeliveryStatus.PENDING, error, retry_at
         )
 
     def announcement_text(self, broadcast: Broadcast) -> str:
@@ -243,12 +300,16 @@ class Broadcaster:
 
     @staticmethod
     def text_for(services: Services, broadcast: Broadcast) -> str:
-        """What a recipient reads: a header with the sectors, then the announcement."""
+        """What a recipient reads: a header with the sectors, then the announcement (cut to
+        fit a photo's caption when the header is long)."""
         sectors = ", ".join(services.sector_title(c) for c in broadcast.audience.sectors)
-        header = services.texts(
-            "broadcast-header", sectors=escape(sectors or services.texts("broadcast-all-sectors"))
-        )
-        return f"{header}\n\n{escape(broadcast.text)}"
+        sectors = sectors or services.texts("broadcast-all-sectors")
+        header = services.texts("broadcast-header", sectors=escape(sectors))
+        body = broadcast.text
+        if broadcast.photo_file_id:
+            room = CAPTION_LIMIT - len(sectors) - HEADER_CHARS
+            body = body if len(body) <= room else body[: room - 1] + "…"
+        return f"{header}\n\n{escape(body)}"
 
     # -- progress ----------------------------------------------------------------------------
 

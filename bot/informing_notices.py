@@ -1,5 +1,5 @@
-"""Outbox notices of targeted informing to a citizen: the offer to follow a new case's sector
-and place, and the automatic answer that their problem is a known, announced outage."""
+"""Targeted informing around a new case: the submitted card's offer to follow its sector and
+place, and the outbox notice that the problem is a known, announced outage."""
 
 from __future__ import annotations
 
@@ -10,54 +10,37 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import SubscribeAction, SubscribeCb
 from core import informing
-from core import services as core
 from core.errors import NotFound
+from core.model import Appeal
 from core.notifications import Notification, NotificationKind
 from priemnaya.bootstrap import Services
 
 KNOWN_ISSUE_CHARS = 3500  # the announcement quoted in the answer (a message holds 4096)
-KINDS = frozenset({NotificationKind.SUBSCRIBE_OFFER, NotificationKind.KNOWN_ISSUE})
+KINDS = frozenset({NotificationKind.KNOWN_ISSUE})
 
 
 async def deliver(bot: Bot, services: Services, n: Notification) -> None:
-    if n.kind is NotificationKind.SUBSCRIBE_OFFER:
-        await _offer(bot, services, n)
-    else:
-        await _known_issue(bot, services, n)
+    await _known_issue(bot, services, n)
 
 
-async def _offer(bot: Bot, services: Services, n: Notification) -> None:
+async def offer_markup(services: Services, appeal: Appeal) -> InlineKeyboardMarkup | None:
+    """The submitted card's button: follow the new case's sector and place — unless the
+    citizen already does (or the case has no sector)."""
+    if appeal.sector is None or appeal.id is None or appeal.citizen_id is None:
+        return None
+    async with services.uow() as uow:
+        current = await uow.subscriptions.of(appeal.citizen_id)
+        directory = await uow.directory.load()
+    if current.follows(appeal.sector, appeal.municipality):
+        return None
     t = services.texts
-    sector, place = n.payload.get("sector"), n.payload.get("place")
-    if not sector or n.appeal_id is None:
-        return
-    current = await informing.subscription(services.uow, n.chat_id)
-    if current.follows(sector, place):
-        return  # subscribed meanwhile
-    directory = await core.load_directory(services.uow)
-    municipality = directory.municipality(place)
-    topic = services.sector_title(sector)
+    topic = services.sector_title(appeal.sector)
+    municipality = directory.municipality(appeal.municipality)
     if municipality is not None:
         topic = t("subscribe-offer-topic", sector=topic, place=municipality.name)
-    markup = InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=t("subscribe-offer-yes"),
-                    callback_data=SubscribeCb(
-                        action=SubscribeAction.FOLLOW, arg=str(n.appeal_id)
-                    ).pack(),
-                ),
-                InlineKeyboardButton(
-                    text=t("subscribe-offer-no"),
-                    callback_data=SubscribeCb(action=SubscribeAction.DONE, arg="offer").pack(),
-                ),
-            ]
-        ]
-    )
-    await bot.send_message(
-        n.chat_id, t("subscribe-offer", topic=escape(topic)), reply_markup=markup
-    )
+    data = SubscribeCb(action=SubscribeAction.FOLLOW, arg=str(appeal.id)).pack()
+    button = InlineKeyboardButton(text=t("subscribe-offer", topic=topic), callback_data=data)
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
 async def _known_issue(bot: Bot, services: Services, n: Notification) -> None:

@@ -37,7 +37,7 @@ class GroupPacer:
 
 #: The budget runs a little under the configured ceiling: requests granted on time still
 #: reach Telegram with some jitter, and a sliding window counts their arrival.
-BUDGET_MARGIN = 0.97
+BUDGET_MARGIN = 0.975
 
 
 class SendBudget:
@@ -50,6 +50,8 @@ class SendBudget:
     `retry_after` Telegram asked.
     """
 
+    SLACK = 0.1
+
     def __init__(
         self,
         per_second: float,
@@ -59,7 +61,10 @@ class SendBudget:
     ) -> None:
         self.rate = per_second * BUDGET_MARGIN
         self.reserve = reserve
-        self.capacity = reserve + 1.0
+        # A tenth of a token of slack: a waiter woken a few milliseconds late (a busy event
+        # loop) does not lose the refill of those milliseconds; in any second broadcasts
+        # still take at most 1.1 + 0.975 × ceiling tokens, which rounds down to the ceiling.
+        self.capacity = reserve + 1.0 + self.SLACK
         self._clock = clock
         self._tokens = self.capacity
         self._stamp = clock()
@@ -77,7 +82,7 @@ class SendBudget:
         if now < self._held_until:
             return self._held_until - now
         need = (self.reserve + 1.0) if background else 1.0
-        if self._tokens >= need:
+        if self._tokens >= need - 1e-9:  # (float rounding of the refill)
             return 0.0
         return (need - self._tokens) / self.rate
 

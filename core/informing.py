@@ -93,28 +93,6 @@ async def unsubscribe(uow_factory: UnitOfWorkFactory, tg_user_id: int) -> bool:
         return removed > 0
 
 
-async def offer_subscription(
-    uow: UnitOfWork, appeal: Appeal, chat_id: int | None, now: datetime
-) -> None:
-    """After registration: offer the citizen to follow the case's sector and place, unless
-    they already do (an outbox row, delivered after the confirmation)."""
-    if chat_id is None or appeal.citizen_id is None or not appeal.sector:
-        return
-    current = await uow.subscriptions.of(appeal.citizen_id)
-    if current.follows(appeal.sector, appeal.municipality):
-        return
-    await uow.notifications.add(
-        Notification(
-            kind=NotificationKind.SUBSCRIBE_OFFER,
-            chat_id=chat_id,
-            created_at=now,
-            appeal_id=appeal.id,
-            payload={"sector": appeal.sector, "place": appeal.municipality},
-            not_before=now + AFTER_CONFIRMATION,
-        )
-    )
-
-
 async def answer_known_issue(
     uow: UnitOfWork, appeal: Appeal, chat_id: int | None, now: datetime
 ) -> Broadcast | None:
@@ -249,10 +227,9 @@ async def claim(
         return rows
 
 
-async def unclaim(uow_factory: UnitOfWorkFactory, delivery_ids: list[int]) -> None:
-    async with uow_factory() as uow:
-        await uow.broadcasts.unclaim(delivery_ids)
-        await uow.commit()
+async def unclaim(uow: UnitOfWork, delivery_ids: list[int]) -> None:
+    """Give claimed rows back (a graceful stop)."""
+    await uow.broadcasts.unclaim(delivery_ids)
 
 
 async def open_rows(
@@ -262,16 +239,16 @@ async def open_rows(
         return await uow.broadcasts.open_rows(broadcast_id)
 
 
-async def start_part(uow_factory: UnitOfWorkFactory, delivery_id: int) -> bool:
+# The steps below run inside a caller's transaction (the broadcaster commits them in groups).
+
+
+async def start_part(uow: UnitOfWork, delivery_id: int) -> bool:
     """Mark the row in flight just before its request; False if it was cancelled."""
-    async with uow_factory() as uow:
-        ok = await uow.broadcasts.mark_sending(delivery_id)
-        await uow.commit()
-        return ok
+    return await uow.broadcasts.mark_sending(delivery_id)
 
 
 async def part_sent(
-    uow_factory: UnitOfWorkFactory,
+    uow: UnitOfWork,
     delivery: Delivery,
     *,
     last: bool,
@@ -280,22 +257,19 @@ async def part_sent(
     poll_message_id: int | None = None,
     poll_id: str | None = None,
 ) -> None:
-    delivery.parts_done += 1
-    async with uow_factory() as uow:
-        await uow.broadcasts.mark_part(
-            delivery.id,
-            delivery.parts_done,
-            last=last,
-            now=now,
-            message_id=message_id,
-            poll_message_id=poll_message_id,
-            poll_id=poll_id,
-        )
-        await uow.commit()
+    await uow.broadcasts.mark_part(
+        delivery.id,
+        delivery.parts_done + 1,
+        last=last,
+        now=now,
+        message_id=message_id,
+        poll_message_id=poll_message_id,
+        poll_id=poll_id,
+    )
 
 
 async def delivery_failed(
-    uow_factory: UnitOfWorkFactory,
+    uow: UnitOfWork,
     delivery: Delivery,
     status: DeliveryStatus,
     error: str,
@@ -303,11 +277,9 @@ async def delivery_failed(
 ) -> None:
     """A final failure, a blocked bot (the citizen's subscription is removed), or back to
     pending until `retry_at`."""
-    async with uow_factory() as uow:
-        await uow.broadcasts.mark(delivery.id, status, error=error, retry_at=retry_at)
-        if status is DeliveryStatus.BLOCKED:
-            await uow.subscriptions.clear(delivery.citizen_id)
-        await uow.commit()
+    await uow.broadcasts.mark(delivery.id, status, error=error, retry_at=retry_at)
+    if status is DeliveryStatus.BLOCKED:
+        await uow.subscriptions.clear(delivery.citizen_id)
 
 
 async def finish(uow_factory: UnitOfWorkFactory, broadcast_id: int, now: datetime) -> bool:

@@ -23,7 +23,6 @@ class NotificationKind(StrEnum):
     OVERDUE_ALERT = "overdue_alert"  # to the ЦУР curators: a deadline has passed
     REDIRECT_FRAME = "redirect_frame"  # the 7 days to forward a case are running out
     MIRROR_EDIT = "mirror_edit"  # an edited message: edit its copy on the other side
-    SUBSCRIBE_OFFER = "subscribe_offer"  # to the citizen: follow the case's sector and place
     KNOWN_ISSUE = "known_issue"  # to the citizen: the announced outage their appeal is about
 
 

@@ -214,7 +214,6 @@ async def _submit_once(
                 )
             )
         await informing.answer_known_issue(uow, appeal, cmd.notify_chat_id, now)
-        await informing.offer_subscription(uow, appeal, cmd.notify_chat_id, now)
         await uow.commit()
         return Submission(appeal, created=True, notification=notification)
 

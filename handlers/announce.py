@@ -9,7 +9,7 @@ import contextlib
 from html import escape
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -32,10 +32,21 @@ from core.broadcasts import (
 from core.errors import NotFound
 from priemnaya.bootstrap import Services
 
-router = Router(name=__name__)
-router.message.filter(F.chat.type.in_({"group", "supergroup"}))
-
 CANCEL_WORDS = frozenset({"отмена", "/cancel", "отменить"})
+
+
+# Filters are coroutines: aiogram runs magic filters in a worker thread, a round-trip every
+# citizen's message would pay for on its way past this router (see handlers/desk.py).
+async def in_group(message: Message) -> bool:
+    return message.chat.type in ("group", "supergroup")
+
+
+async def cancel_word(message: Message) -> bool:
+    return (message.text or "").strip().lower() in CANCEL_WORDS
+
+
+router = Router(name=__name__)
+router.message.filter(in_group)
 ALL = "*"
 
 
@@ -175,9 +186,7 @@ async def cmd_announce(message: Message, state: FSMContext, services: Services) 
     await message.reply(services.texts("announce-prompt"))
 
 
-@router.message(
-    StateFilter(AnnounceForm.text, AnnounceForm.poll), F.text.lower().in_(CANCEL_WORDS)
-)
+@router.message(StateFilter(AnnounceForm.text, AnnounceForm.poll), cancel_word)
 async def announce_cancelled_by_word(message: Message, state: FSMContext, services: Services):
     await state.clear()
     await message.reply(services.texts("announce-cancelled"))
@@ -411,7 +420,7 @@ async def broadcast_pressed(
         await informing.lift_outage(services.uow, services.clock, bid)
         await query.answer(t("broadcast-lifted"))
     elif action is BroadcastAction.CLOSE_POLL and broadcast.poll is not None:
-        await broadcaster.queue.stop_polls(bid)
+        await broadcaster.close_poll(bid)
         await query.answer(t("broadcast-poll-closing"))
         broadcast.poll_closed = True
         await message.answer(await results_text(services, bid, closed=True))  # type: ignore[union-attr]

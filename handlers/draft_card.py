@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Update
 
 from bot.callbacks import DraftAction, DraftCb, PlaceCb, SectorCb
 from bot.filters import Consented
+from bot.informing_notices import offer_markup
 from bot.keyboards import card_keyboard, edit_keyboard, place_keyboard, sector_keyboard
 from bot.notifier import LEASE as CONFIRMATION_LEASE
 from bot.notifier import NotificationSender
@@ -129,6 +130,7 @@ async def submit_pressed(
                 text=t("card-submitted", number=submission.appeal.number),
                 chat_id=query.from_user.id,
                 message_id=query.message.message_id,
+                reply_markup=await offer_markup(services, submission.appeal),
             )
     if submission.notification is not None:
         await sender.deliver_claimed(submission.notification)

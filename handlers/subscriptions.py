@@ -123,15 +123,16 @@ async def offer_accepted(query: CallbackQuery, callback_data: SubscribeCb, servi
         appeal = await core.citizen_appeal(services.uow, person.id, int(callback_data.arg))
         if appeal.sector is None:
             raise NotFound(appeal.id)
-        sub = await informing.follow(
+        await informing.follow(
             services.uow, services.clock, query.from_user.id, appeal.sector, appeal.municipality
         )
     except (ConsentRequired, NotFound, ValueError):
         await query.answer(t("subscribe-need-consent"), show_alert=True)
         return
-    places = await core.municipality_choices(services.uow)
-    await query.answer()
-    await _replace(query, t("subscribe-offer-done", summary=summary(services, sub, places)), None)
+    await query.answer(t("subscribe-offer-done"), show_alert=True)
+    if isinstance(query.message, Message):  # the card keeps its text, the button goes
+        with contextlib.suppress(TelegramBadRequest):
+            await query.message.edit_reply_markup(reply_markup=None)
 
 
 @router.callback_query(SubscribeCb.filter())
@@ -164,9 +165,7 @@ async def subscription_pressed(
         return
     await query.answer()
     if action is SubscribeAction.DONE:
-        if callback_data.arg == "offer":
-            await _replace(query, t("subscribe-offer-declined"), None)
-        elif sub.active:
+        if sub.active:
             await _replace(
                 query, t("subscribe-saved", summary=summary(services, sub, places)), None
             )

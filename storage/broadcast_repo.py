@@ -274,6 +274,7 @@ class SqlBroadcastRepository:
                 DeliveryRow.claim.is_(None),  # type: ignore[union-attr]
             )
             .values(claim=token)
+            .execution_options(synchronize_session=False)
         )
         rows = await self.session.exec(
             select(DeliveryRow).where(DeliveryRow.claim == token).order_by(DeliveryRow.id)
@@ -327,6 +328,7 @@ class SqlBroadcastRepository:
                 DeliveryRow.status == DeliveryStatus.PENDING.value,
             )
             .values(status=DeliveryStatus.SENDING.value, attempts=DeliveryRow.attempts + 1)
+            .execution_options(synchronize_session=False)
         )
         return result.rowcount == 1
 
@@ -354,7 +356,10 @@ class SqlBroadcastRepository:
         if poll_message_id is not None:
             values.update(poll_message_id=poll_message_id, poll_id=poll_id)
         await self.session.exec(
-            update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(**values)
+            update(DeliveryRow)
+            .where(DeliveryRow.id == delivery_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
         )
 
     async def mark(
@@ -375,6 +380,7 @@ class SqlBroadcastRepository:
                 next_attempt_at=retry_at,
                 claim=None,
             )
+            .execution_options(synchronize_session=False)
         )
 
     async def progress(self, broadcast_id: int, total: int) -> Progress:

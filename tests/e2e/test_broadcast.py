@@ -5,10 +5,12 @@ a new appeal on an announced outage gets the announcement as an answer."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
+from tests.e2e.broadcast_setup import announce, deliveries, seed, wait_for
 from tests.e2e.desk_setup import CITY_GKH, CURATORS, EXECUTOR, STRANGER, desk_bot
 from tests.e2e.harness import BotProcess, Citizen, text_of
 
@@ -143,6 +145,26 @@ def test_authority_announces_with_poll_and_known_issue(tg, bot, records):
     appeal = records.appeal(number)
     assert appeal is not None and appeal.authority == "ryazan-gkh"
 
+    # Closing the poll stops it in every chat; the known issue is lifted by a button.
+    mark = tg.mark()
+    tg.press(EXECUTOR, done, "🔒 Завершить опрос")
+    stop = tg.wait_for_call(
+        "stopPoll", lambda c: c.params.get("chat_id") == follower.id, after=mark
+    )
+    assert stop.params["message_id"] == poll["message_id"]
+    mark = tg.mark()
+    tg.press(EXECUTOR, done, "✔️ Проблема решена — снять автоответ")
+    lifted = tg.wait_for_edit(
+        CITY_GKH,
+        done["message_id"],
+        lambda m: "Известная проблема до" not in text_of(m),
+        after=mark,
+    )
+    buttons = [b for b, _ in tg.inline_buttons(lifted)]
+    assert "📊 Итоги опроса" in buttons and "✔️ Проблема решена — снять автоответ" not in buttons
+    answer = tg.press(STRANGER, lifted, "📊 Итоги опроса")
+    assert "только сотрудник" in tg.wait_for_callback_answer(answer["id"])["text"]
+
 
 def records_subscribed(records, tg_user_id: int) -> bool:
     import asyncio
@@ -157,14 +179,21 @@ def records_subscribed(records, tg_user_id: int) -> bool:
 
 def test_offer_after_registration_subscribes_to_the_case_topic(tg, bot, citizen, records):
     mark = tg.mark()
-    citizen.file_appeal("Течёт крыша в подъезде дома 5 на Канищеве в Рязани, УК не чинит")
-    offer = citizen.wait(lambda m: "первыми узнавать" in text_of(m), after=mark, timeout=15)
-    assert "ЖКХ · Рязань" in text_of(offer)
-    mark = tg.mark()
-    citizen.press(offer, "🔔 Подписаться")
-    done = tg.wait_for_edit(citizen.id, offer["message_id"], after=mark)
-    assert "Подписка оформлена" in text_of(done) and "ЖКХ · Рязань" in text_of(done)
+    citizen.send("Течёт крыша в подъезде дома 5 на Канищеве в Рязани, УК не чинит")
+    card = citizen.card(mark)
+    citizen.submit(card)
+    submitted = tg.get_message(citizen.id, card["message_id"])
+    assert "Обращение отправлено" in text_of(submitted)
+    assert [b for b, _ in tg.inline_buttons(submitted)] == ["🔔 Новости по теме: ЖКХ · Рязань"]
+    query = citizen.press(submitted, "🔔 Новости по теме: ЖКХ · Рязань")
+    assert "Подписка оформлена" in tg.wait_for_callback_answer(query["id"])["text"]
     assert records_subscribed(records, citizen.id)
+    # Following it already, the next case's card offers nothing.
+    mark = tg.mark()
+    citizen.send("Снова течёт крыша в подъезде дома 5 на Канищеве в Рязани")
+    card = citizen.card(mark)
+    citizen.submit(card)
+    assert tg.inline_buttons(tg.get_message(citizen.id, card["message_id"])) == []
 
 
 def test_curators_announce_region_wide(tg, bot):
@@ -190,3 +219,21 @@ def test_curators_announce_region_wide(tg, bot):
     tg.press(curator, summary, "✅ Разослать")
     news = person.wait(lambda m: "Штормовое" in text_of(m), after=mark, timeout=15)
     assert "Новости: все сферы" in text_of(news)
+
+
+def test_a_broadcast_can_be_stopped(tg, bot, records):
+    users = [880_000_000 + (os.getpid() % 1000) * 1000 + i for i in range(300)]
+    seed(tg, records.url, users)
+    summary = announce(tg, EXECUTOR, "Проверка оповещения жителей Рязани")
+    mark = tg.mark()
+    tg.press(EXECUTOR, summary, "✅ Разослать")
+    wait_for(lambda: len(deliveries(tg, mark, "Проверка оповещения")) >= 20, timeout=30)
+    tg.press(EXECUTOR, summary, "⏹ Остановить рассылку")
+    stopped = tg.wait_for_edit(
+        CITY_GKH, summary["message_id"], lambda m: "остановлена" in text_of(m), after=mark
+    )
+    got = deliveries(tg, mark, "Проверка оповещения")
+    assert set(got.values()) == {1}
+    assert "Не отправлено из-за остановки" in text_of(stopped)
+    assert "⏹ Остановить рассылку" not in [b for b, _ in tg.inline_buttons(stopped)]
+    assert len([u for u in users if u in got]) < len(users)

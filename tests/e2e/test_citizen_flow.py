@@ -50,7 +50,8 @@ def test_text_appeal_gets_a_number_and_shows_in_my(tg, bot, records, citizen):
     assert re.fullmatch(r"\d{4}-\d{6}", number)
     edited = tg.get_message(citizen.id, card["message_id"])
     assert "Обращение отправлено" in edited["text"] and number in edited["text"]
-    assert tg.inline_buttons(edited) == []
+    # the only button left: the offer to follow the case's sector (targeted informing)
+    assert [b for b, _ in tg.inline_buttons(edited)] == ["🔔 Новости по теме: ЖКХ"]
     confirmation = [m for m in citizen.replies_after(mark) if "зарегистрировано" in text_of(m)]
     assert len(confirmation) == 1 and "Ответ придёт в этот чат" in confirmation[0]["text"]
 

@@ -22,12 +22,9 @@ subscribe-summary = Новости: { $sectors } · { $places }.
 subscribe-need-consent = Чтобы получать новости, нужно ваше согласие на обработку персональных данных — нажмите /start.
 unsubscribe-done = 🔕 Подписка отменена — новости больше не придут. Подписаться снова — /subscribe.
 unsubscribe-nothing = Подписок не было. Подписаться — /subscribe.
-subscribe-offer = 🔔 Хотите первыми узнавать о плановых отключениях, ремонтах и решениях по теме «{ $topic }»?
+subscribe-offer = 🔔 Новости по теме: { $topic }
 subscribe-offer-topic = { $sector } · { $place }
-subscribe-offer-yes = 🔔 Подписаться
-subscribe-offer-no = Не нужно
-subscribe-offer-done = ✅ Подписка оформлена. { $summary } Изменить — /subscribe.
-subscribe-offer-declined = Хорошо. Подписаться можно в любой момент — /subscribe.
+subscribe-offer-done = ✅ Подписка оформлена: отключения, ремонты и решения по теме придут сюда. Изменить — /subscribe.
 
 ## Автоответ «известная проблема»
 known-issue-answer =
