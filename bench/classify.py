@@ -9,7 +9,8 @@
    (../shared/datasets/appeals: ryazan-2019, kursk-2022, spb-2021) when they are present.
 4. Cross-region: train on two regions' files, evaluate on the third; a plain TF-IDF + logistic
    regression baseline is computed on the same split. Our model is trained on the two regions
-   alone and on the two regions plus the shipped corpus (what `priemnaya classify train` does).
+   alone and on the two regions plus the shipped corpus the way `priemnaya classify train` does
+   it (core.classification.retraining: sources weighted, doubtful labels set aside).
 5. Speed: training time, model load time, milliseconds per appeal for `classify()`.
 
 The shared datasets are evaluation data only: nothing from them is shipped or used by tests.
@@ -46,8 +47,18 @@ from core.classification.corpus import (  # noqa: E402
     split_holdout,
 )
 from core.classification.evaluation import evaluate, format_report  # noqa: E402
+from core.classification.retraining import train_regional  # noqa: E402
 
 REGIONS = ("ryazan-2019", "kursk-2022", "spb-2021")
+
+
+def default_shared() -> Path:
+    """`../shared/datasets/appeals` of the project, or of a folder above it (a git worktree)."""
+    for base in ROOT.parents:
+        candidate = base / "shared" / "datasets" / "appeals"
+        if candidate.is_dir():
+            return candidate
+    return ROOT.parent / "shared" / "datasets" / "appeals"
 
 
 class Baseline:
@@ -144,7 +155,12 @@ def shipped_on_shared(
         }
 
 
-def cross_region(data: dict[str, list[Example]], corpus: list[Example], figures: dict) -> None:
+def cross_region(
+    data: dict[str, list[Example]],
+    corpus: list[Example],
+    shipped: Classifier,
+    figures: dict,
+) -> None:
     section("4. Cross-region: train on two regions, evaluate on the third")
     for test_name in REGIONS:
         if test_name not in data:
@@ -171,11 +187,17 @@ def cross_region(data: dict[str, list[Example]], corpus: list[Example], figures:
             f"macro-F1 {alone['macro_f1']:.3f} ({time.perf_counter() - started:.0f} s)"
         )
         started = time.perf_counter()
-        with_corpus = Classifier.train([*train, *pairs(corpus)], sectors=catalogue_codes())
+        with_corpus, done = train_regional(
+            [list(pairs(data[n])) for n in train_names],
+            corpus=list(pairs(corpus)),
+            prior=shipped,
+            sectors=catalogue_codes(),
+        )
         result = evaluate(with_corpus, texts, labels)
         print(
             f"ours, regions+corpus: accuracy {result['accuracy']:.3f}, "
-            f"macro-F1 {result['macro_f1']:.3f} ({time.perf_counter() - started:.0f} s)"
+            f"macro-F1 {result['macro_f1']:.3f} ({time.perf_counter() - started:.0f} s; "
+            f"{done.set_aside_total} doubtful rows set aside)"
         )
         report(result, f"ours (regions + shipped corpus): {title}")
         figures.setdefault("cross_region", {})[test_name] = {
@@ -219,8 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--shared",
         type=Path,
-        default=ROOT.parent / "shared" / "datasets" / "appeals",
-        help="directory with ryazan-2019.csv, kursk-2022.csv, spb-2021.csv",
+        default=default_shared(),
+        help="directory with ryazan-2019.csv, kursk-2022.csv, spb-2021.csv "
+        "[default: ../shared/datasets/appeals, also looked for above the project]",
     )
     parser.add_argument("--no-cross", action="store_true", help="skip the cross-region runs")
     parser.add_argument("--json", type=Path, help="also write the headline figures here")
@@ -253,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     if data:
         shipped_on_shared(shipped, data, figures)
         if not args.no_cross:
-            cross_region(data, corpus, figures)
+            cross_region(data, corpus, shipped, figures)
 
     speed_texts = [e.text for e in corpus] + [e.text for rows in data.values() for e in rows[:500]]
     speed(shipped, speed_texts, figures)

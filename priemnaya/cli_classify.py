@@ -22,6 +22,7 @@ from core.classification import Classifier
 from core.classification.catalogue import catalogue_codes
 from core.classification.corpus import CORPUS_DIR, load_corpus, pairs, read_labeled_csv
 from core.classification.evaluation import format_report, scores
+from core.classification.retraining import train_regional
 from core.classification.store import DEFAULT_MODEL_PATH, load_classifier
 
 ExtraExamples = Callable[[], Iterable[tuple[str, str]]]
@@ -176,6 +177,13 @@ def make_classify_group(extra_examples: ExtraExamples | None = None) -> click.Gr
         help="Also learn from the corpus the project ships (covers every sector and style).",
     )
     @click.option(
+        "--clean/--keep-all",
+        default=True,
+        show_default=True,
+        help="Set aside history rows the shipped model confidently contradicts (mis-filed "
+        "cases); only with --corpus.",
+    )
+    @click.option(
         "--sectors",
         "sectors_file",
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -187,29 +195,52 @@ def make_classify_group(extra_examples: ExtraExamples | None = None) -> click.Gr
         csv_files: tuple[Path, ...],
         output: Path | None,
         corpus: bool,
+        clean: bool,
         sectors_file: Path | None,
     ) -> None:
-        """Retrain on a region's labeled history (CSV with text, sector) and save the model."""
-        examples: list[tuple[str, str]] = []
+        """Retrain on a region's labeled history (CSV with text, sector) and save the model.
+
+        Each file is a source of its own; with the shipped corpus the files share half of the
+        weight, the sectors are balanced within each source, and stored corrections count as
+        the heaviest history rows.
+        """
+        history: list[list[tuple[str, str]]] = []
         for path in csv_files:
             try:
                 rows = read_labeled_csv(path)
             except (ValueError, UnicodeDecodeError) as exc:
                 raise click.ClickException(str(exc)) from exc
-            examples += pairs(rows)
+            history.append(list(pairs(rows)))
             click.echo(f"{path}: {len(rows)} examples", err=True)
+        extra: list[tuple[str, str]] = []
         if extra_examples is not None:
             extra = list(extra_examples())
-            examples += extra
             click.echo(f"stored corrections: {len(extra)} examples", err=True)
+        shipped: list[tuple[str, str]] = []
+        prior = None
         if corpus:
             shipped = list(pairs(load_corpus(CORPUS_DIR)))
-            examples += shipped
             click.echo(f"shipped corpus: {len(shipped)} examples", err=True)
+            if clean:
+                prior = Classifier.load_default(ctx.obj["cache_dir"], progress=True)
         try:
-            clf = Classifier.train(examples, sectors=catalogue_codes(sectors_file), progress=True)
+            clf, done = train_regional(
+                history,
+                corpus=shipped,
+                corrections=extra,
+                prior=prior,
+                sectors=catalogue_codes(sectors_file),
+                progress=True,
+            )
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
+        if prior is not None:
+            aside = ", ".join(f"{k} {v}" for k, v in sorted(done.set_aside.items())) or "none"
+            click.echo(
+                f"set aside {done.set_aside_total} history rows the shipped model "
+                f"confidently contradicts ({aside})",
+                err=True,
+            )
         target = output or ctx.obj["model"] or DEFAULT_MODEL_PATH
         clf.save(target)
         counts = ", ".join(f"{k} {v}" for k, v in clf.info["per_sector"].items())

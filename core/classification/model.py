@@ -105,16 +105,24 @@ class Classifier:
         progress: bool = False,
         lexicon: Lexicon | None = None,
         params: Params | None = None,
+        weights: Sequence[float] | None = None,
     ) -> Classifier:
         """Fit on (text, sector) pairs; any sector code is accepted, `sectors` fixes the order.
 
         Sectors of `sectors` without examples cannot be predicted (a warning is logged);
-        labels outside `sectors` (a region's own block) are appended after them.
+        labels outside `sectors` (a region's own block) are appended after them. `weights`
+        (one per example, in order) makes some examples count more than others.
         """
         params = params or Params()
         started = time.perf_counter()
-        data = [(str(t), str(s).strip()) for t, s in examples]
-        data = [(t, s) for t, s in data if t.strip() and s]
+        raw = [(str(t), str(s).strip()) for t, s in examples]
+        if weights is None:
+            weights = [1.0] * len(raw)
+        elif len(weights) != len(raw):
+            raise ValueError("weights and examples differ in length")
+        kept = [(t, s, float(w)) for (t, s), w in zip(raw, weights, strict=True)]
+        kept = [(t, s, w) for t, s, w in kept if t.strip() and s and w > 0]
+        data = [(t, s) for t, s, _ in kept]
         if not data:
             raise ValueError("no training examples")
         seen = Counter(s for _, s in data)
@@ -134,7 +142,9 @@ class Classifier:
         from core.classification.training import fit  # scikit-learn: only when training
 
         lex = np.array([lexicon.scores(d.lemmas, classes) for d in docs], dtype=np.float64)
-        fitted = fit(docs, y, lex, params, progress=progress)
+        w = np.array([w for _, _, w in kept], dtype=np.float64)
+        sample_weight = None if np.all(w == 1.0) else w * (len(w) / w.sum())
+        fitted = fit(docs, y, lex, params, sample_weight=sample_weight, progress=progress)
         n_word = len(fitted.word_vocabulary)
         clf = cls(
             classes=classes,

@@ -44,16 +44,20 @@ def fit(
     lex: np.ndarray,
     params: Params,
     *,
+    sample_weight: np.ndarray | None = None,
     progress: bool = False,
 ) -> Fitted:
-    """TF-IDF blocks, logistic regression and a calibrated temperature for labels `y`."""
+    """TF-IDF blocks, logistic regression and a calibrated temperature for labels `y`.
+
+    `sample_weight` (one per example) lets a source count more or less than its size.
+    """
     n_classes = lex.shape[1]
     steps = tqdm(total=2 + params.calibration_folds, desc="fitting", disable=not progress)
     x, word_vec, char_vec = _fit_features(docs, params)
     steps.update(1)
-    model = _fit_linear(x, y, params)
+    model = _fit_linear(x, y, params, sample_weight)
     steps.update(1)
-    temperature = _calibrate(x, y, lex, params, steps)
+    temperature = _calibrate(x, y, lex, params, steps, sample_weight)
     steps.close()
     n_word = len(word_vec.vocabulary_)
     coef = _full_coef(model, n_classes)
@@ -95,14 +99,19 @@ def _fit_features(
     return x, word_vec, char_vec
 
 
-def _fit_linear(x: sparse.csr_matrix, y: np.ndarray, params: Params) -> LogisticRegression:
+def _fit_linear(
+    x: sparse.csr_matrix,
+    y: np.ndarray,
+    params: Params,
+    sample_weight: np.ndarray | None = None,
+) -> LogisticRegression:
     model = LogisticRegression(
         C=params.C,
         max_iter=300,
         tol=1e-3,
         class_weight="balanced" if params.balanced else None,
     )
-    model.fit(x, y)
+    model.fit(x, y, sample_weight=sample_weight)
     return model
 
 
@@ -126,7 +135,12 @@ def _full_intercept(model: LogisticRegression, n_classes: int) -> np.ndarray:
 
 
 def _calibrate(
-    x: sparse.csr_matrix, y: np.ndarray, lex: np.ndarray, params: Params, steps: Any
+    x: sparse.csr_matrix,
+    y: np.ndarray,
+    lex: np.ndarray,
+    params: Params,
+    steps: Any,
+    sample_weight: np.ndarray | None = None,
 ) -> float:
     """The temperature that minimises the log-loss of out-of-fold predictions."""
     n_classes = lex.shape[1]
@@ -149,7 +163,8 @@ def _calibrate(
     xs, lexs = x[index], lex[index]
     z = np.zeros((len(ys), n_classes))
     for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=0).split(xs, ys):
-        m = _fit_linear(xs[train_idx], ys[train_idx], params)
+        w = sample_weight[index][train_idx] if sample_weight is not None else None
+        m = _fit_linear(xs[train_idx], ys[train_idx], params, w)
         z[test_idx] = (
             xs[test_idx] @ _full_coef(m, n_classes).T
             + _full_intercept(m, n_classes)

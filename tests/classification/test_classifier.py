@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import pytest
@@ -89,12 +88,11 @@ def test_batch_and_single_agree(clf: Classifier):
 
 
 def test_save_load_round_trip(clf: Classifier, model_file: Path):
-    started = time.perf_counter()
     loaded = Classifier.load(model_file)
-    assert time.perf_counter() - started < 1.0
     texts = [t for t, _ in HARD_CASES + TRANSCRIPTS]
     assert loaded.classes == clf.classes
     assert loaded.classify_many(texts) == clf.classify_many(texts)
+    assert loaded.info == clf.info
 
 
 def test_load_rejects_a_foreign_file(tmp_path: Path):
