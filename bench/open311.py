@@ -136,7 +136,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{tmp}/bench.db"
-        settings = Settings(database_url=url, open311_api_keys=f"bench:{KEY}")
+        settings = Settings(
+            database_url=url,
+            open311_api_keys=f"bench:{KEY}",
+            open311_posts_per_minute=1_000_000,  # measure the service, not the pacing
+        )
         ready, box = threading.Event(), {}
         thread = threading.Thread(target=serve, args=(settings, ready, box), daemon=True)
         thread.start()
