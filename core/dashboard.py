@@ -39,7 +39,7 @@ async def catch_up(uow: UnitOfWork, meter: WorkdayMeter, *, force: bool = False)
 
 
 #: Computed pages are kept while no event arrives, at most this long (overdue counts move
-#: with the clock) and for this many cuts.
+#: with the clock, so they may lag it by as much) and for this many cuts.
 CACHE_SECONDS = 60.0
 CACHE_SIZE = 64
 _caches: WeakKeyDictionary[Any, OrderedDict[tuple[Any, ...], tuple[float, Any]]] = (
@@ -158,7 +158,6 @@ async def dashboard(
         mark,
         filters,
         scope,
-        now.replace(second=0, microsecond=0),
     )
     if (hit := _cached(uow_factory, key)) is not None:
         return hit
@@ -305,7 +304,7 @@ async def ratings(
     async with uow_factory() as uow:
         await catch_up(uow, meter)
         mark = await uow.analytics.watermark()
-        key = ("ratings", mark, filters, now.replace(second=0, microsecond=0))
+        key = ("ratings", mark, filters)
         everything = Scope(region=True)
         if (hit := _cached(uow_factory, key)) is not None:
             return _scoped(hit, scope)
