@@ -126,3 +126,33 @@ def test_missing_model_file_is_a_clean_error(runner: CliRunner, tmp_path: Path):
 def test_no_arguments_show_help(runner: CliRunner):
     result = runner.invoke(classify, [])
     assert "eval" in result.output and "train" in result.output
+
+
+def test_train_with_the_corpus_sets_aside_rows_the_shipped_model_contradicts(
+    runner: CliRunner, tmp_path: Path, clf, monkeypatch: pytest.MonkeyPatch
+):
+    import priemnaya.cli_classify as cli
+    from core.classification import Classifier
+    from core.classification.corpus import load_corpus
+
+    monkeypatch.setattr(Classifier, "load_default", classmethod(lambda cls, *a, **k: clf))
+    small = load_corpus()[::8]  # a slice of the corpus keeps the test quick
+    monkeypatch.setattr(cli, "load_corpus", lambda *a, **k: small)
+    rows = [
+        *ROWS,
+        ("Контейнерная площадка завалена мусором, баки не вывозят две недели", "transport", "g"),
+    ]
+    data = write_csv(tmp_path / "history.csv", rows)
+    out = tmp_path / "region.joblib"
+    result = runner.invoke(classify, ["train", str(data), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "shipped corpus:" in result.output
+    assert "set aside 1 history rows the shipped model confidently contradicts (transport 1)" in (
+        result.output
+    )
+    assert Classifier.load(out).info["set_aside"] == {"transport": 1}
+    kept = runner.invoke(
+        classify, ["train", str(data), "--keep-all", "--output", str(tmp_path / "all.joblib")]
+    )
+    assert kept.exit_code == 0, kept.output
+    assert "set aside" not in kept.output
