@@ -98,6 +98,7 @@ class BotProcess:
             if calls_since(self.tg, mark, "getUpdates"):
                 return self
             time.sleep(0.05)
+        self.stop(kill=True)  # never leave a half-started bot running after the test
         raise AssertionError(f"bot did not start polling in {timeout}s:\n{self.log()}")
 
     def stop(self, *, kill: bool = False, timeout: float = 15.0) -> int | None:
