@@ -262,15 +262,3 @@ def setup_open311(
     `wake`, so the authority's topic opens at once rather than at the next poll)."""
     app.add_subapp(PREFIX, build_open311_app(services, settings, on_submitted=on_submitted))
 
-
-def install(
-    app: web.Application,
-    services: Services,
-    *,
-    on_submitted: Callable[[], None] | None = None,
-) -> None:
-    """Everything of this branch on one app: the Open311 API and /healthz, /metrics."""
-    from web.ops import setup_ops
-
-    setup_open311(app, services, services.settings, on_submitted=on_submitted)
-    setup_ops(app, services, services.settings)
