@@ -32,7 +32,7 @@ from core.classification import load_classifier  # noqa: E402
 from core.directory import load_directory  # noqa: E402
 from priemnaya.bootstrap import bootstrap  # noqa: E402
 from priemnaya.settings import Settings  # noqa: E402
-from web.open311 import install  # noqa: E402
+from web.app import build_app  # noqa: E402
 
 KEY = "bench-key-0123456789abcdef"
 TEXTS = [
@@ -53,8 +53,7 @@ def serve(settings: Settings, ready: threading.Event, box: dict) -> None:
             ROOT / "docs" / "directory.example.yaml", [s.code for s in services.sectors]
         )
         await core.import_directory(services.uow, directory)
-        app = web.Application()
-        install(app, services)
+        app = build_app(services)  # the web app `priemnaya run` serves
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
