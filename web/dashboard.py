@@ -176,7 +176,7 @@ class Context:
         self.viewer = viewer
         self.directory = directory
         s = self.services
-        self.labels = Labels(s.texts, {x.code: x.title for x in s.sectors}, directory, s.tz)
+        self.labels = Labels.of(s, directory)
         self.meter = _meter(s)
         self.today = s.clock.now().astimezone(s.tz).date()
 
@@ -441,7 +441,7 @@ async def monthly_report_file(
         services.uow, services.clock, meter, month, viewer.scope
     )
     t = services.texts
-    labels = Labels(t, {x.code: x.title for x in services.sectors}, directory, services.tz)
+    labels = Labels.of(services, directory)
     tables = monthly_tables(t, labels, report)
     first, last = month_period(month)
     title = t("dash-report-monthly", period=first.strftime("%m.%Y"))
@@ -473,7 +473,7 @@ async def quarterly_report_file(
         services.uow, services.clock, meter, quarter, viewer.scope
     )
     t = services.texts
-    labels = Labels(t, {x.code: x.title for x in services.sectors}, directory, services.tz)
+    labels = Labels.of(services, directory)
     table = quarterly_table(t, labels, report)
     return xlsx([table], heading=table.title) if ext == "xlsx" else csv_bytes(table)
 

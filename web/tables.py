@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from core.analytics import Bucket, OverdueCase, Summary
@@ -16,6 +16,9 @@ from core.directory import Directory
 from core.i18n import Texts
 from core.ratings import WEIGHTS, Rating
 from web.render import num, pct
+
+if TYPE_CHECKING:
+    from priemnaya.bootstrap import Services
 
 Kind = Literal["text", "int", "pct", "wd", "num", "date"]
 
@@ -52,6 +55,12 @@ class Labels:
         self.sectors = sectors
         self.municipalities = {m.code: m.name for m in directory.municipalities}
         self.authorities = {a.code: a.name for a in directory.authorities}
+
+    @classmethod
+    def of(cls, services: Services, directory: Directory) -> Labels:
+        """The labels of this deployment: its catalogue, directory, texts and time zone."""
+        sectors = {x.code: x.title for x in services.sectors}
+        return cls(services.texts, sectors, directory, services.tz)
 
     def sector(self, code: str | None) -> str:
         return self.sectors.get(code or "", code or self.t("dash-none"))
