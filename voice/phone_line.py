@@ -17,7 +17,7 @@ import logging
 import time
 import uuid
 import wave
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -89,6 +89,7 @@ class Prompts:
     """Recorded prompts as 8 kHz s16le PCM by name; a missing one plays as a short pause."""
 
     pcm: Mapping[str, bytes] = field(default_factory=dict)
+    _frames: dict[str, list[bytes]] = field(default_factory=dict, init=False, repr=False)
 
     def get(self, name: str) -> bytes:
         found = self.pcm.get(name)
@@ -96,6 +97,19 @@ class Prompts:
             log.warning("voice prompt %r is missing; playing a pause", name)
             return bytes(2 * RATE // 4)
         return found
+
+    def frames(self, name: str) -> list[bytes]:
+        """The prompt cut into 20 ms frames, the last one padded with silence (cut once per
+        prompt, then reused)."""
+        cut = self._frames.get(name)
+        if cut is None:
+            pcm = self.get(name)
+            cut = [pcm[i : i + FRAME_BYTES] for i in range(0, len(pcm), FRAME_BYTES)]
+            if cut and len(cut[-1]) < FRAME_BYTES:  # whole frames keep the pace even
+                cut[-1] = cut[-1].ljust(FRAME_BYTES, b"\x00")
+            if name in self.pcm:  # a missing prompt stays a warning every time
+                self._frames[name] = cut
+        return cut
 
     @classmethod
     def from_directory(cls, directory: Path) -> Prompts:
@@ -156,13 +170,17 @@ class FrameClock:
     """One 20 ms clock for the prompts of every call on the line.
 
     Each waking of the process costs far more than writing a frame, so all players wake
-    together: 50 wake-ups a second for the whole line instead of 50 per call. The schedule is
-    absolute (a late tick does not shift the next ones), so prompts keep real-time pace.
+    together: 50 wake-ups a second for the whole line instead of 50 per call. Channels that
+    can write without waiting (AudioSocket's TCP transport) are written by the tick itself
+    (:meth:`play`): no coroutine of the call resumes per frame. Others (a WebSocket) await
+    each :meth:`tick`. The schedule is absolute (a late tick does not shift the next ones),
+    so prompts keep real-time pace.
     """
 
     def __init__(self, period: float = 0.02) -> None:
         self.period = period
         self._waiters: list[asyncio.Future[None]] = []
+        self._playing: list[_Playback] = []
         self._task: asyncio.Task[None] | None = None
         self.ticks = 0  # how many times the clock woke the line
 
@@ -171,13 +189,33 @@ class FrameClock:
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[None] = loop.create_future()
         self._waiters.append(waiter)
-        if self._task is None or self._task.done():
-            self._task = loop.create_task(self._run())
+        self._ensure_running(loop)
         await waiter
+
+    async def play(self, push: Callable[[bytes], bool], frames: Sequence[bytes]) -> None:
+        """Hand `frames` to `push`, one per tick (the first one now); returns when all are
+        out or `push` says the connection is gone. Cancelling it stops the playback."""
+        if not frames or not push(frames[0]):
+            return
+        loop = asyncio.get_running_loop()
+        playback = _Playback(push, frames, 1, loop.create_future())
+        if len(frames) == 1:
+            playback.done.set_result(None)
+        else:
+            self._playing.append(playback)
+            self._ensure_running(loop)
+        try:
+            await asyncio.shield(playback.done)
+        finally:
+            playback.stopped = True
 
     def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
+
+    def _ensure_running(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._run())
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -191,11 +229,40 @@ class FrameClock:
                 due = loop.time()  # far behind (a stalled loop): restart the schedule
             self.ticks += 1
             waiters, self._waiters = self._waiters, []
-            if not waiters:  # nobody played for a whole period
+            playing = self._playing
+            if not waiters and not playing:  # nobody played for a whole period
                 return
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(None)
+            self._playing = [p for p in playing if p.step()]
+
+
+@dataclass(slots=True)
+class _Playback:
+    """A prompt being written by the clock: the next frame's index, and who waits."""
+
+    push: Callable[[bytes], bool]
+    frames: Sequence[bytes]
+    next: int
+    done: asyncio.Future[None]
+    stopped: bool = False
+
+    def step(self) -> bool:
+        """Write one frame; False once the playback is over (or its connection is)."""
+        if self.stopped:
+            return False
+        try:
+            alive = self.push(self.frames[self.next])
+        except Exception:  # a broken transport ends this playback only
+            log.debug("voice line: writing a prompt frame failed", exc_info=True)
+            alive = False
+        self.next += 1
+        if not alive or self.next >= len(self.frames):
+            if not self.done.done():
+                self.done.set_result(None)
+            return False
+        return True
 
 
 @dataclass
@@ -386,10 +453,14 @@ class PhoneLine:
 
     async def _play(self, channel: CallChannel, names: list[str]) -> None:
         """Send prompts in 20 ms frames at real-time pace (on the line's shared clock)."""
-        pcm = b"".join(self.prompts.get(name) for name in names)
+        frames = [f for name in names for f in self.prompts.frames(name)]
+        push = getattr(channel, "push_audio", None)
+        if push is not None:  # written by the clock's tick: nothing of this call wakes up
+            await self.clock.play(push, frames)
+            return
         try:
-            for offset in range(0, len(pcm), FRAME_BYTES):
-                await channel.send_audio(pcm[offset : offset + FRAME_BYTES])
+            for frame in frames:
+                await channel.send_audio(frame)
                 await self.clock.tick()
         except ConnectionError:
             return
@@ -455,6 +526,17 @@ class AudioSocketChannel:
     async def send_audio(self, pcm: bytes) -> None:
         self.writer.write(encode_frame(Kind.AUDIO, pcm))
         await self.writer.drain()
+
+    def push_audio(self, pcm: bytes) -> bool:
+        """Write one frame without waiting; False when the connection is gone.
+
+        Prompts are a few seconds of 16 kB/s, so a peer that stops reading costs at most
+        that much of buffer before the call ends.
+        """
+        if self.writer.is_closing():
+            return False
+        self.writer.write(encode_frame(Kind.AUDIO, pcm))
+        return True
 
     async def hang_up(self) -> None:
         self.writer.write(encode_frame(Kind.HANGUP))

@@ -275,3 +275,47 @@ async def test_prompts_of_simultaneous_calls_share_one_clock():
     await asyncio.gather(player(0))  # the clock starts again after it stopped
     assert played[0] == 40
     clock.stop()
+
+
+async def test_the_clock_writes_prompt_frames_itself_and_a_cancelled_prompt_stops():
+    """Players on a non-blocking channel are written by the tick: ten prompts of twenty
+    frames take about twenty wake-ups; cancelling a playback stops its frames."""
+    from voice.phone_line import FrameClock
+
+    clock = FrameClock(period=0.005)
+    written: list[list[bytes]] = [[] for _ in range(10)]
+    frames = [bytes([i]) * 320 for i in range(20)]
+
+    def pusher(index: int):
+        def push(frame: bytes) -> bool:
+            written[index].append(frame)
+            return True
+
+        return push
+
+    await asyncio.gather(*(clock.play(pusher(i), frames) for i in range(10)))
+    assert written == [frames] * 10
+    assert 19 <= clock.ticks <= 21
+
+    stopped: list[bytes] = []
+
+    def keep(frame: bytes) -> bool:
+        stopped.append(frame)
+        return True
+
+    playback = asyncio.create_task(clock.play(keep, frames))
+    gone: list[bytes] = []
+
+    def closed_after_three(frame: bytes) -> bool:
+        gone.append(frame)
+        return len(gone) < 3
+
+    await asyncio.wait_for(clock.play(closed_after_three, frames), 1)  # returns on a closed peer
+    assert len(gone) == 3
+    playback.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await playback
+    count = len(stopped)
+    await asyncio.sleep(0.05)
+    assert 3 <= count < 20 and len(stopped) == count
+    clock.stop()
