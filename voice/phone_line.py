@@ -272,7 +272,8 @@ class LineSettings:
     no_speech_seconds: float = 10.0  # after the greeting: a caller who says nothing this long
     speech_dbfs: float = -35.0  # a 20 ms frame louder than this is speech
     frame_timeout: float = 10.0  # no frame this long: the turn ends (a half-sent frame: dropped)
-    feed_seconds: float = 0.2  # audio handed to the recogniser in chunks this long
+    level_seconds: float = 0.1  # the end-of-turn rules look at the level this often
+    feed_seconds: float = 0.6  # audio handed to the recogniser in chunks this long
 
 
 class PhoneLine:
@@ -378,9 +379,12 @@ class PhoneLine:
     async def _listen(self, channel: CallChannel, call_id: uuid.UUID) -> CallResult:
         s = self.settings
         stream = self.speech.open_stream(channel.rate, partials=False)
-        # 20 ms frames are fed in batches: one worker hop and one resample per batch.
+        # The level of each 20 ms decides the end of the turn and is measured per short batch
+        # (numpy, on the loop); the recogniser gets longer chunks, each one worker hop.
+        level_bytes = 2 * int(channel.rate * s.level_seconds)
         feed_bytes = 2 * int(channel.rate * s.feed_seconds)
-        pending = bytearray()
+        unmeasured = bytearray()
+        unfed = bytearray()
         recording = bytearray()  # bounded by max_seconds: the turn ends there
         seconds = 0.0
         heard = False
@@ -414,14 +418,12 @@ class PhoneLine:
                 log.warning("call %s: a second UUID frame; closing it", call_id)
                 ended_by = "protocol-error"
                 break
-            pending += frame.payload
+            unmeasured += frame.payload
+            unfed += frame.payload
             recording += frame.payload
-            if len(pending) < feed_bytes:
+            if len(unmeasured) < level_bytes:
                 continue
-            # Once per batch: the recogniser gets it in one hop, and the level of each 20 ms
-            # of it is measured at once (numpy) for the end-of-turn rules.
-            await stream.accept(bytes(pending))
-            for loud in loud_frames(pending, channel.rate, s.speech_dbfs):
+            for loud in loud_frames(unmeasured, channel.rate, s.speech_dbfs):
                 seconds += LEVEL_SECONDS
                 if loud:
                     heard, quiet = True, 0.0
@@ -433,13 +435,17 @@ class PhoneLine:
                     ended_by = "no-speech"
                 elif seconds >= s.max_seconds:
                     ended_by = "max-duration"
-            pending.clear()
+            unmeasured.clear()
             if ended_by != "hangup":
                 break
-        if pending:
-            await stream.accept(bytes(pending))
-            heard = heard or any(loud_frames(pending, channel.rate, s.speech_dbfs))
-            seconds += len(pending) / 2 / channel.rate
+            if len(unfed) >= feed_bytes:
+                await stream.accept(bytes(unfed))
+                unfed.clear()
+        if unmeasured:
+            heard = heard or any(loud_frames(unmeasured, channel.rate, s.speech_dbfs))
+            seconds += len(unmeasured) / 2 / channel.rate
+        if unfed:
+            await stream.accept(bytes(unfed))
         transcript = await stream.finish()
         return CallResult(
             call_id,
