@@ -14,6 +14,7 @@ from typing import Any
 
 from fake_telegram import FakeTelegramThread
 from tests.backends import TEST_REDIS, redis_prefix
+from tests.e2e.zygote import ForkedProcess, zygote
 
 ROOT = Path(__file__).resolve().parents[2]
 _MODEL: str | None = None
@@ -79,18 +80,22 @@ class BotProcess:
         else:
             self.env.pop("REDIS_URL", None)
         self.env.update(env)
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: subprocess.Popen[bytes] | ForkedProcess | None = None
 
     def start(self, timeout: float = 90.0) -> BotProcess:
         mark = self.tg.mark()
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "priemnaya", "run"],
-            cwd=self.workdir,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        parent = zygote()
+        if parent is not None:  # a fork of the pre-imported zygote: the same `priemnaya run`
+            self.proc = parent.spawn(["run"], self.env, self.workdir, self.log_path)
+        else:
+            with self.log_path.open("ab") as log:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-m", "priemnaya", "run"],
+                    cwd=self.workdir,
+                    env=self.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
