@@ -13,6 +13,8 @@ Prints:
   end of turn, resampling, the worker pool, Vosk, the transcript), with nothing registered;
   its overhead over Vosk alone is the target (≤ 10 %), measured twice: with the call's audio
   arriving at once, and paced at real time (20 ms frames);
+- a voice note: PyAV decoding OGG/Opus and resampling, then Vosk, against Vosk alone on
+  the audio that decoding gives;
 - the whole call: the real `priemnaya voice-line` process, which also keeps the recording
   (OGG/Opus), classifies, registers the appeal in SQLite and reads the number back — given
   per call, since that cost does not grow with the length of the call;
@@ -332,6 +334,39 @@ async def run_calls(port: int, pcm: bytes, count: int, *, paced: bool) -> list[C
     return await asyncio.gather(*(staggered(i) for i in range(count)))
 
 
+def voice_note(
+    model_dir: Path, model: vosk.Model, pcm: bytes, model_rate: int, args: argparse.Namespace
+) -> None:
+    """A Telegram voice note: decode (PyAV, OGG/Opus at 48 kHz) → resample → Vosk, against
+    Vosk alone on the very audio that decoding gives (both in this process, one thread)."""
+    from voice.audio import decode_audio, encode_pcm
+    from voice.stt import SpeechRecognizer
+
+    note = encode_pcm(pcm, RATE, codec_rate=48000)
+    decoded = decode_audio(note, rate=model_rate).pcm  # what Vosk hears either way
+    recognizer = SpeechRecognizer(model_dir, max_workers=1)
+    direct_rounds, note_rounds = [], []
+    heard = expected = ""
+    for _ in range(args.rounds):
+        cpu, expected = direct_vosk(model, decoded, model_rate, args.repeats)
+        direct_rounds.append(cpu)
+        started = time.process_time()
+        for _ in range(args.repeats):
+            audio = decode_audio(note, rate=model_rate)
+            heard = recognizer.transcribe_blocking(audio.pcm, audio.rate).text
+        note_rounds.append((time.process_time() - started) / args.repeats)
+    recognizer.close()
+    direct_cpu, note_cpu = min(direct_rounds), min(note_rounds)
+    seconds = len(pcm) / 2 / RATE
+    print(f"\n== a voice note ({len(note) / 1024:.0f} KiB OGG/Opus, {seconds:.1f} s)")
+    print(f"Vosk alone:                  {direct_cpu * 1000:7.1f} ms CPU per note")
+    print(
+        f"decode, resample, Vosk:      {note_cpu * 1000:7.1f} ms CPU per note, overhead "
+        f"{(note_cpu - direct_cpu) / direct_cpu * 100:+5.1f} %  "
+        f"(same transcript: {heard == expected})"
+    )
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -450,6 +485,8 @@ def main() -> int:
             f"  → ≤ 10 % in real time holds for models with RTF ≥ {10 * worst / seconds:.3f} "
             f"(this model: {direct_cpu / seconds:.4f})"
         )
+
+        voice_note(model_dir, model, pcm + silence(PAUSE, RATE), model_rate, args)
 
         service = start_service(model_dir, work, 1)
         try:
