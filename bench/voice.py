@@ -252,12 +252,18 @@ class CallOutcome:
     delay: float  # end of the turn → first frame of the read-back
 
 
-async def place_call(port: int, pcm: bytes, *, paced: bool, batch: int = 5) -> CallOutcome:
+#: Frames per write of a paced caller: Asterisk's AudioSocket writes each 20 ms frame as it
+#: gets it from RTP (1); a gateway with a jitter buffer may send several at once.
+FRAMES_PER_WRITE = 1
+
+
+async def place_call(port: int, pcm: bytes, *, paced: bool) -> CallOutcome:
     """One caller: speech then silence until the line reads the number back or hangs up.
 
-    Paced calls send 20 ms frames at real time, `batch` frames per write (as a gateway
-    with a 100 ms jitter buffer would); unpaced calls send everything at once.
+    Paced calls send 20 ms frames at real time, FRAMES_PER_WRITE frames per write; unpaced
+    calls send everything at once.
     """
+    batch = FRAMES_PER_WRITE
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(encode_frame(Kind.UUID, uuid.uuid4().bytes))
     heard_readback = asyncio.Event()
@@ -388,12 +394,20 @@ def main() -> int:
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--paced-calls", type=int, default=8, help="real-time speech calls")
+    parser.add_argument(
+        "--frames-per-write",
+        type=int,
+        default=1,
+        help="20 ms frames a paced caller sends per write (1: as Asterisk does)",
+    )
     parser.add_argument("--serve-speech-path", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--transcripts", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_speech_path:  # the child process of start_speech_path
         serve_speech_path(args.model, args.serve_speech_path, args.workers, args.transcripts)
         return 0
+    global FRAMES_PER_WRITE
+    FRAMES_PER_WRITE = args.frames_per_write
     if args.model and not args.audio:
         parser.error("--model needs --audio (speech the model can recognise)")
 
