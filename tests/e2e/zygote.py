@@ -37,7 +37,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _preload() -> None:
-    """What `priemnaya run` imports (the costly part of a start)."""
+    """What `priemnaya run` imports (the costly part of a start), the package first as in
+    `python -m priemnaya` (it sets the process's BLAS threads before NumPy loads)."""
+    import priemnaya  # noqa: F401, I001 - first, on purpose
+
     import aiogram  # noqa: F401
 
     import bot.app  # noqa: F401
