@@ -158,18 +158,24 @@ def start_service(model: Path, workdir: Path, workers: int) -> Service:
         env=env,
         stdout=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 300  # the first start trains the classifier
+    # probe the HTTP side: a bare connection to the AudioSocket port would be a call
+    wait_listening(process, api_port, 300, "the voice line")  # the first start trains
+    return Service(process, port, database)
+
+
+def wait_listening(process: subprocess.Popen[bytes], port: int, seconds: float, what: str) -> None:
+    """Until `process` accepts connections on `port`; it is killed if it does not in time."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"the voice line exited with {process.returncode}")
+            raise SystemExit(f"{what} exited with {process.returncode}")
         try:
-            # probe the HTTP side: a bare connection to the AudioSocket port would be a call
-            socket.create_connection(("127.0.0.1", api_port), timeout=0.2).close()
-            return Service(process, port, database)
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
         except OSError:
             time.sleep(0.1)
     process.kill()
-    raise SystemExit("the voice line did not start within 300 s")
+    raise SystemExit(f"{what} did not start within {seconds:g} s")
 
 
 # -- the speech pipeline alone ------------------------------------------------------------------
@@ -237,18 +243,9 @@ def start_speech_path(model: Path, workdir: Path, workers: int) -> SpeechPath:
         ],
         stdout=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the speech path exited with {process.returncode}")
-        try:
-            # an empty connection (UUID-less hang-up) is a health check for the line
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return SpeechPath(process, port, transcripts)
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the speech path did not start within 60 s")
+    # an empty connection (hung up before the UUID) is a health check for the line
+    wait_listening(process, port, 60, "the speech path")
+    return SpeechPath(process, port, transcripts)
 
 
 @dataclass
