@@ -338,6 +338,8 @@ class DashboardSessionRow(SQLModel, table=True):
     tg_user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
     created_at: datetime = Field(sa_type=UTCDateTime)  # type: ignore[call-overload]
     expires_at: datetime = Field(sa_type=UTCDateTime)  # type: ignore[call-overload]
+
+
 class SubscriptionRow(SQLModel, table=True):
     """One sector or place a citizen follows (targeted informing)."""
 
@@ -404,9 +406,7 @@ class DeliveryRow(SQLModel, table=True):
     )
     claim: str | None = Field(default=None, max_length=32)
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    poll_message_id: int | None = Field(
-        default=None, sa_column=Column(BigInteger, nullable=True)
-    )
+    poll_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     poll_id: str | None = Field(default=None, max_length=64, index=True)
     poll_counts: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     resent: bool = False  # it was in flight when the process died, and was sent again
