@@ -18,8 +18,8 @@ from core.clock import Clock
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.ratings import Rating, RatingInput, rate
 
-#: Facts are brought up to date at most this often per process (a page view costs one
-#: `max(id)` query when nothing happened).
+#: Facts are refreshed at most this often per process unless the event log has moved on
+#: (a page view then costs two indexed lookups; a page never misses a committed event).
 REFRESH_SECONDS = 2.0
 OVERDUE_LIMIT = 100
 TOP_LIMIT = 10
@@ -27,10 +27,12 @@ _last_refresh: dict[int, float] = {}
 
 
 async def catch_up(uow: UnitOfWork, meter: WorkdayMeter, *, force: bool = False) -> int:
-    """Refresh the facts (throttled per unit-of-work factory unless forced); commits."""
+    """Refresh the facts (throttled per unit-of-work factory while no new event arrived,
+    unless forced); commits."""
     key = id(type(uow))
     now = time.monotonic()
-    if not force and now - _last_refresh.get(key, 0.0) < REFRESH_SECONDS:
+    recent = now - _last_refresh.get(key, 0.0) < REFRESH_SECONDS
+    if not force and recent and not await uow.analytics.behind():
         return 0
     rebuilt = await uow.analytics.refresh(meter)
     await uow.commit()

@@ -138,6 +138,12 @@ class SqlAnalyticsRepository:
         row = await self.session.get(CounterRow, WATERMARK)
         return row.value if row is not None else 0
 
+    async def behind(self) -> bool:
+        """True when the event log holds events the facts do not include yet (two indexed
+        lookups, no lock)."""
+        top = (await self.session.exec(select(func.max(E.id)))).one()[0] or 0
+        return top > await self.watermark()
+
     @property
     def _postgres(self) -> bool:
         bind = self.session.bind

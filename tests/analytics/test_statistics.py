@@ -157,6 +157,20 @@ async def test_facts_follow_new_events(seeded):
     assert await d.refresh_facts(services.uow, meter) == 0  # nothing new since
 
 
+async def test_a_page_right_after_a_refresh_still_sees_a_new_event(seeded):
+    """The refresh is throttled (REFRESH_SECONDS), but never past an event the log holds."""
+    services, meter = seeded
+    assert (await board(seeded)).summary.closed == 2  # refreshed just now (the fixture)
+    async with services.uow() as uow:
+        appeal = await uow.appeals.get_by_number("2026-900007")
+        appeal.change_status(AppealStatus.CLOSED, NOW, ActorKind.OFFICIAL)
+        await uow.appeals.save(appeal)
+        await uow.commit()
+    assert (await board(seeded)).summary.closed == 3  # within the throttle's two seconds
+    async with services.uow() as uow:
+        assert not await uow.analytics.behind()
+
+
 async def test_rating_of_authorities(seeded):
     services, meter = seeded
     table = await d.ratings(services.uow, services.clock, meter, NOVEMBER, REGION)
