@@ -193,17 +193,15 @@ class FrameClock:
         await waiter
 
     async def play(self, push: Callable[[bytes], bool], frames: Sequence[bytes]) -> None:
-        """Hand `frames` to `push`, one per tick (the first one now); returns when all are
-        out or `push` says the connection is gone. Cancelling it stops the playback."""
+        """Hand `frames` to `push`, one per tick (the first one now); returns once the last
+        one had its 20 ms, or when `push` says the connection is gone. Cancelling it stops
+        the playback."""
         if not frames or not push(frames[0]):
             return
         loop = asyncio.get_running_loop()
         playback = _Playback(push, frames, 1, loop.create_future())
-        if len(frames) == 1:
-            playback.done.set_result(None)
-        else:
-            self._playing.append(playback)
-            self._ensure_running(loop)
+        self._playing.append(playback)
+        self._ensure_running(loop)
         try:
             await asyncio.shield(playback.done)
         finally:
@@ -249,20 +247,20 @@ class _Playback:
     stopped: bool = False
 
     def step(self) -> bool:
-        """Write one frame; False once the playback is over (or its connection is)."""
+        """Write the next frame; False once the playback is over (or its connection is)."""
         if self.stopped:
             return False
-        try:
-            alive = self.push(self.frames[self.next])
-        except Exception:  # a broken transport ends this playback only
-            log.debug("voice line: writing a prompt frame failed", exc_info=True)
-            alive = False
-        self.next += 1
-        if not alive or self.next >= len(self.frames):
-            if not self.done.done():
-                self.done.set_result(None)
-            return False
-        return True
+        alive = self.next < len(self.frames)  # else: the last frame had its 20 ms
+        if alive:
+            try:
+                alive = self.push(self.frames[self.next])
+            except Exception:  # a broken transport ends this playback only
+                log.debug("voice line: writing a prompt frame failed", exc_info=True)
+                alive = False
+            self.next += 1
+        if not alive and not self.done.done():
+            self.done.set_result(None)
+        return alive
 
 
 @dataclass
