@@ -47,6 +47,9 @@ def dominant_frequency(audio: DecodedAudio) -> float:
         ("wav", "pcm_s16le", 44100),
         ("mp3", "libmp3lame", 22050),
         ("flac", "flac", 16000),
+        ("wav", "pcm_u8", 22050),  # integer formats are scaled to [-1, 1] before resampling
+        ("wav", "pcm_s32le", 8000),
+        ("wav", "pcm_f64le", 32000),
     ],
 )
 def test_decodes_common_formats_to_16k_mono(
