@@ -99,52 +99,32 @@ async def read_frame(reader: asyncio.StreamReader, timeout: float) -> Frame:
     return Frame(kind, payload)
 
 
-class FrameReader:
-    """Frames parsed from whatever the socket delivered: one read (and one timer) for all the
-    frames that arrived together, instead of three awaited reads and a timer per frame.
+class FrameParser:
+    """AudioSocket frames parsed from bytes fed in, without any I/O.
 
-    The same rules as :func:`read_frame`: a closed connection between frames is a hangup,
-    nothing at all for `timeout` is :class:`IdleTimeout`, and a frame left incomplete for
-    `timeout` (however slowly its bytes trickle in) is a :class:`ProtocolError`.
+    ``feed`` appends what the connection delivered; ``next`` returns the next complete frame
+    (or None until more bytes arrive) and raises :class:`ProtocolError` for an unknown type, an
+    oversized or malformed payload. ``partial`` tells that part of a frame is waiting.
     """
 
-    def __init__(self, reader: asyncio.StreamReader, timeout: float) -> None:
-        self.reader = reader
-        self.timeout = timeout
+    def __init__(self) -> None:
         self._buffer = bytearray()
         self._pos = 0
-        self._partial_since: float | None = None
 
-    async def next(self) -> Frame:
-        loop = asyncio.get_running_loop()
-        while True:
-            frame = self._parse()
-            if frame is not None:
-                return frame
-            now = loop.time()
-            if self._pos < len(self._buffer):
-                if self._partial_since is None:
-                    self._partial_since = now
-                deadline = self._partial_since + self.timeout
-            else:
-                deadline = now + self.timeout
-            try:
-                async with asyncio.timeout_at(deadline):
-                    chunk = await self.reader.read(65536)
-            except TimeoutError as exc:
-                if self._pos < len(self._buffer):
-                    raise ProtocolError(f"frame not completed in {self.timeout:g} s") from exc
-                raise IdleTimeout(f"no frame for {self.timeout:g} s") from exc
-            if not chunk:
-                if self._pos < len(self._buffer):
-                    raise ProtocolError("connection closed inside a frame")
-                return Frame(Kind.HANGUP)
-            if self._pos == len(self._buffer):
-                self._buffer.clear()
-                self._pos = 0
-            self._buffer += chunk
+    @property
+    def partial(self) -> bool:
+        return self._pos < len(self._buffer)
 
-    def _parse(self) -> Frame | None:
+    def feed(self, data: bytes) -> None:
+        if self._pos == len(self._buffer):
+            self._buffer.clear()
+            self._pos = 0
+        elif self._pos > 65536:  # keep the unparsed tail only
+            del self._buffer[: self._pos]
+            self._pos = 0
+        self._buffer += data
+
+    def next(self) -> Frame | None:
         buffer, pos = self._buffer, self._pos
         if len(buffer) - pos < HEADER.size:
             return None
@@ -161,12 +141,18 @@ class FrameReader:
             return None
         payload = bytes(buffer[pos + HEADER.size : end])
         self._pos = end
-        self._partial_since = None
         if kind is Kind.UUID and length != 16:
             raise ProtocolError(f"UUID frame of {length} bytes")
         if kind is Kind.AUDIO and length % 2:
             raise ProtocolError("audio frame with an odd number of bytes")
         return Frame(kind, payload)
+
+    def take(self) -> list[Frame]:
+        """Every complete frame fed so far (raises ProtocolError at the first bad one)."""
+        frames = []
+        while (frame := self.next()) is not None:
+            frames.append(frame)
+        return frames
 
 
 def encode_frame(kind: Kind, payload: bytes = b"") -> bytes:

@@ -12,49 +12,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
+import socket
 import time
 import uuid
 import wave
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
-import numpy as np
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from voice.audio import decode_file
-from voice.audiosocket import (
-    MAX_AUDIO_PAYLOAD,
-    RATE,
-    Frame,
-    FrameReader,
-    IdleTimeout,
-    Kind,
-    ProtocolError,
-    encode_frame,
-)
-from voice.stt import SpeechRecognizer, Word
+from voice.audiosocket import RATE, Frame, IdleTimeout, Kind, ProtocolError
+from voice.channels import AudioSocketChannel, CallChannel, WebSocketChannel
+from voice.line_clock import LineClock
+from voice.stt import RecognitionStream, SpeechRecognizer, Transcript, Word
+from voice.turns import LEVEL_SECONDS, Turn
 
 log = logging.getLogger(__name__)
 
 FRAME_BYTES = 320  # 20 ms of 8 kHz s16le
-LEVEL_SECONDS = 0.02  # speech is told from silence per 20 ms
-
-
-def loud_frames(pcm: bytes | bytearray, rate: int, speech_dbfs: float) -> list[bool]:
-    """For each 20 ms of s16le `pcm` (a short tail counts as one): is it louder than
-    `speech_dbfs`? One numpy pass for a whole batch, no per-frame Python arithmetic."""
-    samples = np.frombuffer(pcm, dtype="<i2", count=len(pcm) // 2).astype(np.float64)
-    step = int(rate * LEVEL_SECONDS)
-    whole = samples.size // step * step
-    energy = list((samples[:whole].reshape(-1, step) ** 2).mean(axis=1))
-    if whole < samples.size:
-        energy.append(float((samples[whole:] ** 2).mean()))
-    threshold = (32768.0 * 10 ** (speech_dbfs / 20)) ** 2
-    return [e > threshold for e in energy]
 
 
 PROMPT_NAMES = (
@@ -166,103 +144,6 @@ def caller_api(directory: CallerDirectory) -> web.Application:
     return app
 
 
-class FrameClock:
-    """One 20 ms clock for the prompts of every call on the line.
-
-    Each waking of the process costs far more than writing a frame, so all players wake
-    together: 50 wake-ups a second for the whole line instead of 50 per call. Channels that
-    can write without waiting (AudioSocket's TCP transport) are written by the tick itself
-    (:meth:`play`): no coroutine of the call resumes per frame. Others (a WebSocket) await
-    each :meth:`tick`. The schedule is absolute (a late tick does not shift the next ones),
-    so prompts keep real-time pace.
-    """
-
-    def __init__(self, period: float = 0.02) -> None:
-        self.period = period
-        self._waiters: list[asyncio.Future[None]] = []
-        self._playing: list[_Playback] = []
-        self._task: asyncio.Task[None] | None = None
-        self.ticks = 0  # how many times the clock woke the line
-
-    async def tick(self) -> None:
-        """Wait for the next tick."""
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[None] = loop.create_future()
-        self._waiters.append(waiter)
-        self._ensure_running(loop)
-        await waiter
-
-    async def play(self, push: Callable[[bytes], bool], frames: Sequence[bytes]) -> None:
-        """Hand `frames` to `push`, one per tick (the first one now); returns once the last
-        one had its 20 ms, or when `push` says the connection is gone. Cancelling it stops
-        the playback."""
-        if not frames or not push(frames[0]):
-            return
-        loop = asyncio.get_running_loop()
-        playback = _Playback(push, frames, 1, loop.create_future())
-        self._playing.append(playback)
-        self._ensure_running(loop)
-        try:
-            await asyncio.shield(playback.done)
-        finally:
-            playback.stopped = True
-
-    def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-
-    def _ensure_running(self, loop: asyncio.AbstractEventLoop) -> None:
-        if self._task is None or self._task.done():
-            self._task = loop.create_task(self._run())
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        due = loop.time()
-        while True:
-            due += self.period
-            delay = due - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            elif delay < -5 * self.period:
-                due = loop.time()  # far behind (a stalled loop): restart the schedule
-            self.ticks += 1
-            waiters, self._waiters = self._waiters, []
-            playing = self._playing
-            if not waiters and not playing:  # nobody played for a whole period
-                return
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_result(None)
-            self._playing = [p for p in playing if p.step()]
-
-
-@dataclass(slots=True)
-class _Playback:
-    """A prompt being written by the clock: the next frame's index, and who waits."""
-
-    push: Callable[[bytes], bool]
-    frames: Sequence[bytes]
-    next: int
-    done: asyncio.Future[None]
-    stopped: bool = False
-
-    def step(self) -> bool:
-        """Write the next frame; False once the playback is over (or its connection is)."""
-        if self.stopped:
-            return False
-        alive = self.next < len(self.frames)  # else: the last frame had its 20 ms
-        if alive:
-            try:
-                alive = self.push(self.frames[self.next])
-            except Exception:  # a broken transport ends this playback only
-                log.debug("voice line: writing a prompt frame failed", exc_info=True)
-                alive = False
-            self.next += 1
-        if not alive and not self.done.done():
-            self.done.set_result(None)
-        return alive
-
-
 @dataclass
 class LineSettings:
     max_seconds: float = 120.0  # longest turn of the caller
@@ -270,7 +151,7 @@ class LineSettings:
     no_speech_seconds: float = 10.0  # after the greeting: a caller who says nothing this long
     speech_dbfs: float = -35.0  # a 20 ms frame louder than this is speech
     frame_timeout: float = 10.0  # no frame this long: the turn ends (a half-sent frame: dropped)
-    level_seconds: float = 0.1  # the end-of-turn rules look at the level this often
+    poll_seconds: float = 0.1  # the line reads callers' audio (and applies the rules) this often
     feed_seconds: float = 0.6  # audio handed to the recogniser in chunks this long
 
 
@@ -290,45 +171,77 @@ class PhoneLine:
         self.register = register
         self.prompts = prompts
         self.settings = settings or LineSettings()
-        self._server: asyncio.Server | None = None
+        self._listener: socket.socket | None = None
+        self._acceptor: asyncio.Task[None] | None = None
         self._calls: set[asyncio.Task[None]] = set()
-        self.clock = FrameClock()
+        period = LEVEL_SECONDS
+        self.clock = LineClock(period, max(1, round(self.settings.poll_seconds / period)))
 
     @property
     def port(self) -> int:
-        assert self._server is not None and self._server.sockets
-        return int(self._server.sockets[0].getsockname()[1])
+        assert self._listener is not None
+        return int(self._listener.getsockname()[1])
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> PhoneLine:
-        self._server = await asyncio.start_server(self._accept, host, port)
+        loop = asyncio.get_running_loop()
+        family, kind, proto, _, address = (
+            await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        )[0]
+        listener = socket.socket(family, kind, proto)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(address)
+            listener.listen(128)
+            listener.setblocking(False)
+        except OSError:
+            listener.close()
+            raise
+        self._listener = listener
+        self._acceptor = loop.create_task(self._accept_calls(listener))
         return self
 
     async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        if self._acceptor is not None:
+            self._acceptor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._acceptor
+        if self._listener is not None:
+            self._listener.close()
         for task in list(self._calls):
             task.cancel()
         await asyncio.gather(*self._calls, return_exceptions=True)
         self.clock.stop()
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._calls.add(task)
-            task.add_done_callback(self._calls.discard)
-        try:
-            await self.handle(reader, writer)
-        finally:
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+    async def _accept_calls(self, listener: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                conn, _ = await loop.sock_accept(listener)
+            except OSError as exc:  # out of descriptors, a connection reset before accept…
+                log.warning("voice line: accepting a connection failed: %s", exc)
+                await asyncio.sleep(0.1)
+                continue
+            with contextlib.suppress(OSError):
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._track(loop.create_task(self._serve(conn)))
 
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """One AudioSocket connection: the UUID frame, then the call."""
-        frames = FrameReader(reader, self.settings.frame_timeout)
+    def _track(self, task: asyncio.Task[None]) -> None:
+        self._calls.add(task)
+        task.add_done_callback(self._calls.discard)
+
+    async def _serve(self, conn: socket.socket) -> None:
+        channel = AudioSocketChannel(conn, self.clock, self.settings.frame_timeout)
         try:
-            first = await frames.next()
+            await self.handle(channel)
+        except Exception:
+            log.exception("voice line: a call failed")
+        finally:
+            await channel.close()
+
+    async def handle(self, channel: AudioSocketChannel) -> None:
+        """One AudioSocket connection: the UUID frame, then the call."""
+        try:
+            first = await channel.receive_first()
         except ProtocolError as exc:
             log.warning("voice line: dropped a connection before the call began: %s", exc)
             return
@@ -338,7 +251,7 @@ class PhoneLine:
         if first.kind is not Kind.UUID:
             log.warning("voice line: the first frame was %s, not the call UUID", first.kind.name)
             return
-        await self.run_call(first.call_id, AudioSocketChannel(frames, writer))
+        await self.run_call(first.call_id, channel)
 
     async def run_call(self, call_id: uuid.UUID, channel: CallChannel) -> None:
         """Greeting, the caller's turn, registration, the read-back of the case number."""
@@ -375,84 +288,47 @@ class PhoneLine:
             await channel.hang_up()
 
     async def _listen(self, channel: CallChannel, call_id: uuid.UUID) -> CallResult:
+        """The caller's turn: audio arrives in batches (what came since the last poll); the
+        turn's rules say where it ends, to the 20 ms; the recogniser gets longer chunks."""
         s = self.settings
-        stream = self.speech.open_stream(channel.rate, partials=False)
-        # The level of each 20 ms decides the end of the turn and is measured per short batch
-        # (numpy, on the loop); the recogniser gets longer chunks, each one worker hop.
-        level_bytes = 2 * int(channel.rate * s.level_seconds)
-        feed_bytes = 2 * int(channel.rate * s.feed_seconds)
-        unmeasured = bytearray()
-        unfed = bytearray()
-        recording = bytearray()  # bounded by max_seconds: the turn ends there
-        seconds = 0.0
-        heard = False
-        quiet = 0.0
-        ended_by = "hangup"
         # Silence only ends the turn once speech began; before that the caller gets the whole
         # greeting plus `no_speech_seconds` to start.
-        no_speech_at = len(self.prompts.get("greeting")) / 2 / RATE + s.no_speech_seconds
-        while True:
+        greeting = len(self.prompts.get("greeting")) / 2 / RATE
+        turn = Turn(
+            channel.rate,
+            pause_seconds=s.pause_seconds,
+            no_speech_seconds=greeting + s.no_speech_seconds,
+            max_seconds=s.max_seconds,
+            speech_dbfs=s.speech_dbfs,
+        )
+        stream = self.speech.open_stream(channel.rate, partials=False)
+        hearing = _Hearing(turn, stream, 2 * int(channel.rate * s.feed_seconds))
+        ended_by: str | None = None
+        while ended_by is None:
             try:
-                frame = await channel.receive()
+                frames = await channel.receive()
             except IdleTimeout as exc:  # the gateway stopped sending audio: a long silence
                 log.info("call %s: %s", call_id, exc)
-                ended_by = "silence" if heard else "no-speech"
+                ended_by = "silence" if turn.heard else "no-speech"
                 break
             except ProtocolError as exc:
                 log.warning("call %s: %s; closing it", call_id, exc)
                 ended_by = "protocol-error"
                 break
-            if frame.kind is Kind.HANGUP:
-                break
-            if frame.kind is Kind.ERROR:
-                log.warning("call %s: the gateway reported an error %r", call_id, frame.payload)
-                break
-            if frame.kind is Kind.DTMF:
-                if frame.digit == "#":
-                    ended_by = "dtmf"
-                    break
-                continue
-            if frame.kind is Kind.UUID:
-                log.warning("call %s: a second UUID frame; closing it", call_id)
-                ended_by = "protocol-error"
-                break
-            unmeasured += frame.payload
-            unfed += frame.payload
-            recording += frame.payload
-            if len(unmeasured) < level_bytes:
-                continue
-            for loud in loud_frames(unmeasured, channel.rate, s.speech_dbfs):
-                seconds += LEVEL_SECONDS
-                if loud:
-                    heard, quiet = True, 0.0
-                elif heard:
-                    quiet += LEVEL_SECONDS
-                if heard and quiet >= s.pause_seconds:
-                    ended_by = "silence"
-                elif not heard and seconds >= no_speech_at:
-                    ended_by = "no-speech"
-                elif seconds >= s.max_seconds:
-                    ended_by = "max-duration"
-            unmeasured.clear()
-            if ended_by != "hangup":
-                break
-            if len(unfed) >= feed_bytes:
-                await stream.accept(bytes(unfed))
-                unfed.clear()
-        if unmeasured:
-            heard = heard or any(loud_frames(unmeasured, channel.rate, s.speech_dbfs))
-            seconds += len(unmeasured) / 2 / channel.rate
-        if unfed:
-            await stream.accept(bytes(unfed))
-        transcript = await stream.finish()
+            ended_by = hearing.take(frames, call_id)
+            if ended_by is None:
+                await hearing.feed()
+        if turn.ended_by is None:
+            turn.finish()
+        transcript = await hearing.finish()
         return CallResult(
             call_id,
             transcript.text,
             transcript.words,
-            seconds,
+            turn.seconds,
             ended_by,
             caller=self.callers.take(call_id),
-            audio=bytes(recording) if heard else b"",
+            audio=bytes(hearing.recording) if turn.heard else b"",
         )
 
     async def _play(self, channel: CallChannel, names: list[str]) -> None:
@@ -487,107 +363,64 @@ class PhoneLine:
         await ws.prepare(request)
         task = asyncio.current_task()
         if task is not None:
-            self._calls.add(task)
-            task.add_done_callback(self._calls.discard)
+            self._track(task)
         try:
-            await self.run_call(call_id, WebSocketChannel(ws, self.settings))
+            await self.run_call(call_id, WebSocketChannel(ws, self.settings.frame_timeout))
         finally:
             await ws.close()
         return ws
 
 
-class CallChannel(Protocol):
-    """How a call's audio and events travel (AudioSocket over TCP, or a WebSocket)."""
+class _Hearing:
+    """What a call's turn keeps of the audio: the recording, and the recogniser's feed."""
 
-    rate: int
+    def __init__(self, turn: Turn, stream: RecognitionStream, feed_bytes: int) -> None:
+        self.turn = turn
+        self.stream = stream
+        self.feed_bytes = feed_bytes
+        self.recording = bytearray()  # bounded by max_seconds: the turn ends there
+        self._unfed = bytearray()
 
-    @property
-    def closed(self) -> bool: ...
+    def take(self, frames: Sequence[Frame], call_id: uuid.UUID) -> str | None:
+        """Hear a batch of frames in order; the reason the turn ended, if it did."""
+        audio: list[bytes] = []
+        for frame in frames:
+            if frame.kind is Kind.AUDIO:
+                audio.append(frame.payload)
+                continue
+            # an event: the audio before it counts first (the pause may have ended the turn)
+            if self._hear(audio):
+                return self.turn.ended_by
+            audio = []
+            if frame.kind is Kind.HANGUP:
+                return "hangup"
+            if frame.kind is Kind.ERROR:
+                log.warning("call %s: the gateway reported an error %r", call_id, frame.payload)
+                return "hangup"
+            if frame.kind is Kind.UUID:
+                log.warning("call %s: a second UUID frame; closing it", call_id)
+                return "protocol-error"
+            if frame.kind is Kind.DTMF and frame.digit == "#":
+                return "dtmf"
+        self._hear(audio)
+        return self.turn.ended_by
 
-    async def receive(self) -> Frame:
-        """The next event; HANGUP when the peer is gone; ProtocolError for garbage."""
-        ...
+    def _hear(self, audio: list[bytes]) -> bool:
+        """Measure audio; True when the turn ended inside it."""
+        if audio:
+            kept = self.turn.push(audio[0] if len(audio) == 1 else b"".join(audio))
+            self.recording += kept
+            self._unfed += kept
+        return self.turn.ended_by is not None
 
-    async def send_audio(self, pcm: bytes) -> None: ...
+    async def feed(self) -> None:
+        """Hand the recogniser what gathered, once it is a chunk's worth."""
+        if len(self._unfed) >= self.feed_bytes:
+            chunk, self._unfed = bytes(self._unfed), bytearray()
+            await self.stream.accept(chunk)
 
-    async def hang_up(self) -> None: ...
-
-
-class AudioSocketChannel:
-    rate = RATE
-
-    def __init__(self, frames: FrameReader, writer: asyncio.StreamWriter) -> None:
-        self.frames = frames
-        self.writer = writer
-
-    @property
-    def closed(self) -> bool:
-        return self.writer.is_closing()
-
-    async def receive(self) -> Frame:
-        return await self.frames.next()
-
-    async def send_audio(self, pcm: bytes) -> None:
-        self.writer.write(encode_frame(Kind.AUDIO, pcm))
-        await self.writer.drain()
-
-    def push_audio(self, pcm: bytes) -> bool:
-        """Write one frame without waiting; False when the connection is gone.
-
-        Prompts are a few seconds of 16 kB/s, so a peer that stops reading costs at most
-        that much of buffer before the call ends.
-        """
-        if self.writer.is_closing():
-            return False
-        self.writer.write(encode_frame(Kind.AUDIO, pcm))
-        return True
-
-    async def hang_up(self) -> None:
-        self.writer.write(encode_frame(Kind.HANGUP))
-        await self.writer.drain()
-
-
-class WebSocketChannel:
-    """Binary messages: audio (even length, ≤ the AudioSocket limit); text: JSON events
-    `{"type": "dtmf", "digit": "#"}` or `{"type": "hangup"}`."""
-
-    rate = RATE
-
-    def __init__(self, ws: web.WebSocketResponse, settings: LineSettings) -> None:
-        self.ws = ws
-        self.timeout = settings.frame_timeout
-
-    @property
-    def closed(self) -> bool:
-        return self.ws.closed
-
-    async def receive(self) -> Frame:
-        try:
-            message = await self.ws.receive(timeout=self.timeout)
-        except TimeoutError as exc:
-            raise IdleTimeout(f"no message for {self.timeout:g} s") from exc
-        if message.type is WSMsgType.BINARY:
-            data = bytes(message.data)
-            if len(data) % 2 or len(data) > MAX_AUDIO_PAYLOAD:
-                raise ProtocolError(f"audio message of {len(data)} bytes")
-            return Frame(Kind.AUDIO, data)
-        if message.type is WSMsgType.TEXT:
-            try:
-                event = json.loads(message.data)
-                kind = event["type"]
-            except (ValueError, TypeError, KeyError) as exc:
-                raise ProtocolError("a text message must be a JSON event with a type") from exc
-            if kind == "dtmf":
-                return Frame(Kind.DTMF, str(event.get("digit", ""))[:1].encode("ascii", "replace"))
-            if kind == "hangup":
-                return Frame(Kind.HANGUP)
-            raise ProtocolError(f"unknown event {kind!r}")
-        return Frame(Kind.HANGUP)  # close, closing, error
-
-    async def send_audio(self, pcm: bytes) -> None:
-        if self.ws.closed:
-            raise ConnectionError("the WebSocket is closed")
-        await self.ws.send_bytes(pcm)
-
-    async def hang_up(self) -> None:
-        await self.ws.close()
+    async def finish(self) -> Transcript:
+        if self._unfed:
+            chunk, self._unfed = bytes(self._unfed), bytearray()
+            await self.stream.accept(chunk)
+        return await self.stream.finish()

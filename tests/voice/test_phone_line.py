@@ -12,7 +12,7 @@ import pytest
 from voice.audiosocket import RATE, Kind, ProtocolError, audio_frames, encode_frame, read_frame
 from voice.phone_line import PROMPT_NAMES, CallResult, LineSettings, PhoneLine, Prompts
 from voice.stt import SpeechRecognizer
-from voice.tones import say_words, silence
+from voice.tones import WORD_GAP_SECONDS, say_words, silence
 
 NUMBER = "2026-000123"
 # Every prompt is one 20 ms frame of its own constant level, so the caller can tell them apart.
@@ -259,9 +259,9 @@ async def test_websocket_path_must_carry_the_call_uuid(ws_client):
 
 async def test_prompts_of_simultaneous_calls_share_one_clock():
     """Ten players of twenty frames wake the line about twenty times, not two hundred."""
-    from voice.phone_line import FrameClock
+    from voice.line_clock import LineClock
 
-    clock = FrameClock(period=0.005)
+    clock = LineClock(period=0.005)
     played = [0] * 10
 
     async def player(index: int) -> None:
@@ -280,9 +280,9 @@ async def test_prompts_of_simultaneous_calls_share_one_clock():
 async def test_the_clock_writes_prompt_frames_itself_and_a_cancelled_prompt_stops():
     """Players on a non-blocking channel are written by the tick: ten prompts of twenty
     frames take about twenty wake-ups; cancelling a playback stops its frames."""
-    from voice.phone_line import FrameClock
+    from voice.line_clock import LineClock
 
-    clock = FrameClock(period=0.005)
+    clock = LineClock(period=0.005)
     written: list[list[bytes]] = [[] for _ in range(10)]
     frames = [bytes([i]) * 320 for i in range(20)]
 
@@ -319,3 +319,35 @@ async def test_the_clock_writes_prompt_frames_itself_and_a_cancelled_prompt_stop
     await asyncio.sleep(0.05)
     assert 3 <= count < 20 and len(stopped) == count
     clock.stop()
+
+
+async def test_listening_calls_share_the_polls_and_the_clock_sleeps_between_them():
+    """Ten calls listening for 0.2 s wake the line at its polls (every 5 ticks), together:
+    a handful of wake-ups, not one per call per tick."""
+    from voice.line_clock import LineClock
+
+    clock = LineClock(period=0.01, poll_ticks=5)
+    polls = [0] * 10
+
+    async def listener(index: int) -> None:
+        for _ in range(4):
+            await clock.poll()
+            polls[index] += 1
+
+    await asyncio.gather(*(listener(i) for i in range(10)))
+    assert polls == [4] * 10
+    assert 4 <= clock.ticks <= 6
+    clock.stop()
+
+
+async def test_audio_after_the_pause_is_not_the_callers_turn(line):
+    """A gateway that sends faster than real time: the turn ends at the pause, to the 20 ms;
+    what follows is neither recognised nor recorded."""
+    said = speech8k("один", "два")
+    await call(line.port, audio_frames(said + silence(1.5, RATE) + speech8k("два", "два")))
+    (result,) = line.registry.calls
+    assert result.text == "один два" and result.ended_by == "silence"
+    # the pause is 1 s on this line and began with the 0.3 s gap that closes `said`
+    spoken = said[: -len(silence(WORD_GAP_SECONDS, RATE))]
+    assert result.audio == spoken + silence(1.0, RATE)
+    assert result.seconds == pytest.approx(len(result.audio) / 2 / RATE)
