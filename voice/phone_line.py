@@ -151,7 +151,7 @@ class LineSettings:
     no_speech_seconds: float = 10.0  # after the greeting: a caller who says nothing this long
     speech_dbfs: float = -35.0  # a 20 ms frame louder than this is speech
     frame_timeout: float = 10.0  # no frame this long: the turn ends (a half-sent frame: dropped)
-    poll_seconds: float = 0.1  # the line reads callers' audio (and applies the rules) this often
+    poll_seconds: float = 0.2  # the line reads callers' audio (and applies the rules) this often
     feed_seconds: float = 0.6  # audio handed to the recogniser in chunks this long
 
 
