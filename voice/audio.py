@@ -135,22 +135,34 @@ def pcm_dbfs(pcm: bytes) -> float:
     return -math.inf if rms == 0.0 else 20.0 * math.log10(rms / _FULL_SCALE)
 
 
-_SCALE = {"u8": 128.0, "s16": 32768.0, "s32": 2147483648.0, "s64": 9223372036854775808.0}
+_SAMPLE_TYPES = {
+    "u8": (np.uint8, 128.0, 128.0),  # (dtype, offset, scale to [-1, 1])
+    "s16": (np.int16, 0.0, 32768.0),
+    "s32": (np.int32, 0.0, 2147483648.0),
+    "s64": (np.int64, 0.0, 9223372036854775808.0),
+    "flt": (np.float32, 0.0, 1.0),
+    "dbl": (np.float64, 0.0, 1.0),
+}
 
 
 def _frame_to_mono(frame: av.AudioFrame) -> np.ndarray:
-    """A decoded frame as float32 mono in [-1, 1] at the frame's own rate (numpy, no
-    per-frame FFmpeg resampler: for a voice note's 500 frames that was half the decoding)."""
-    samples = frame.to_ndarray()
+    """A decoded frame as float32 mono in [-1, 1] at the frame's own rate, read straight from
+    its planes (no per-frame FFmpeg resampler, no ``to_ndarray`` stacking: for a voice note's
+    500 frames those were half the decoding)."""
+    dtype, offset, scale = _SAMPLE_TYPES[frame.format.name.rstrip("p")]
     channels = frame.layout.nb_channels
-    if not frame.format.is_planar and channels > 1:  # packed: one row, interleaved
-        samples = samples.reshape(-1, channels).T
-    name = frame.format.name.rstrip("p")
-    if name in _SCALE:
-        offset = 128.0 if name == "u8" else 0.0
-        samples = (samples.astype(np.float32) - offset) / _SCALE[name]
-    mono = samples.mean(axis=0) if samples.shape[0] > 1 else samples[0]
-    return mono.astype(np.float32, copy=False)
+    if frame.format.is_planar:
+        planes = [np.frombuffer(plane, dtype, frame.samples) for plane in frame.planes[:channels]]
+        samples = planes[0] if channels == 1 else np.mean(planes, axis=0)
+    else:  # packed: one plane, channels interleaved
+        packed = np.frombuffer(frame.planes[0], dtype, frame.samples * channels)
+        samples = packed if channels == 1 else packed.reshape(-1, channels).mean(axis=1)
+    mono = samples.astype(np.float32)  # a copy: the frame's buffer is not kept
+    if offset:
+        mono -= offset
+    if scale != 1.0:
+        mono /= scale
+    return mono
 
 
 class _MonoToPcm:
