@@ -38,6 +38,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
 import asyncio
+import contextlib
 import heapq
 import json
 import socket
@@ -86,8 +87,35 @@ def write_prompts(directory: Path) -> None:
 
 
 def cpu_seconds(pid: int) -> float:
+    """CPU time of a process's threads in seconds, to the nanosecond where the kernel keeps
+    scheduler statistics (/proc/PID/task/*/schedstat), else in clock ticks (/proc/PID/stat)."""
+    total = 0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(FileNotFoundError):  # a thread that just ended
+                total += int((task / "schedstat").read_text().split()[0])
+    except (FileNotFoundError, PermissionError, ValueError):
+        total = 0
+    if total:
+        return total / 1e9
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def paired(baseline: list[float], measured: list[float]) -> float:
+    """Overhead of `measured` over `baseline` from pairs taken back to back: the median of
+    the pairs' ratios, minus one. This VM's speed drifts by ±10 % over seconds; a pair sees
+    the same drift on both sides, where the cheapest round of each side may not."""
+    return statistics.median(m / b for b, m in zip(baseline, measured, strict=True)) - 1
+
+
+def cheapest_chunking(model: vosk.Model, pcm: bytes, rate: int) -> float | None:
+    """The way of feeding Vosk alone (DIRECT_CHUNKS) that costs least on this audio."""
+    costs: dict[float | None, list[float]] = {chunk: [] for chunk in DIRECT_CHUNKS}
+    for _ in range(5):
+        for chunk in DIRECT_CHUNKS:
+            costs[chunk].append(direct_vosk(model, pcm, rate, 1, chunk)[0])
+    return min(DIRECT_CHUNKS, key=lambda chunk: statistics.median(costs[chunk]))
 
 
 def rss_mb(pid: int) -> float:
@@ -428,33 +456,35 @@ def voice_note(
     note = encode_pcm(pcm, RATE, codec_rate=48000)
     decoded = decode_audio(note, rate=model_rate).pcm  # what Vosk hears either way
     recognizer = SpeechRecognizer(model_dir, max_workers=1)
-    direct_rounds, decode_rounds, note_rounds = [], [], []
+    chunk = cheapest_chunking(model, decoded, model_rate)
+    direct, decoding, whole = [], [], []
     heard = expected = ""
-    for _ in range(args.rounds):
-        cheapest = float("inf")
-        for chunk in DIRECT_CHUNKS:
-            cpu, expected = direct_vosk(model, decoded, model_rate, args.repeats, chunk)
-            cheapest = min(cheapest, cpu)
-        direct_rounds.append(cheapest)
+    for _ in range(args.pairs):  # back to back: Vosk alone, decoding, the whole note
+        cpu, expected = direct_vosk(model, decoded, model_rate, 1, chunk)
+        direct.append(cpu)
         started = time.process_time()
-        for _ in range(args.repeats):
-            decode_audio(note, rate=model_rate)
-        decode_rounds.append((time.process_time() - started) / args.repeats)
+        decode_audio(note, rate=model_rate)
+        decoding.append(time.process_time() - started)
         started = time.process_time()
-        for _ in range(args.repeats):
-            audio = decode_audio(note, rate=model_rate)
-            heard = recognizer.transcribe_blocking(audio.pcm, audio.rate).text
-        note_rounds.append((time.process_time() - started) / args.repeats)
+        audio = decode_audio(note, rate=model_rate)
+        heard = recognizer.transcribe_blocking(audio.pcm, audio.rate).text
+        whole.append(time.process_time() - started)
     recognizer.close()
-    direct_cpu, decode_cpu, note_cpu = min(direct_rounds), min(decode_rounds), min(note_rounds)
     seconds = len(pcm) / 2 / RATE
     print(f"\n== a voice note ({len(note) / 1024:.0f} KiB OGG/Opus, {seconds:.1f} s)")
-    print(f"Vosk alone:                  {direct_cpu * 1000:7.1f} ms CPU per note (cheapest)")
     print(
-        f"decode, resample, Vosk:      {note_cpu * 1000:7.1f} ms CPU per note, overhead "
-        f"{(note_cpu - direct_cpu) / direct_cpu * 100:+5.1f} %  (decoding alone "
-        f"{decode_cpu * 1000:.1f} ms; same transcript: {heard == expected})"
+        f"Vosk alone:                  {statistics.median(direct) * 1000:7.1f} ms CPU per note "
+        f"(median; fed {describe(chunk)})"
     )
+    print(
+        f"decode, resample, Vosk:      {statistics.median(whole) * 1000:7.1f} ms CPU per note, "
+        f"overhead {paired(direct, whole) * 100:+5.1f} %  (median of {args.pairs} pairs; decoding "
+        f"alone {statistics.median(decoding) * 1000:.1f} ms; same transcript: {heard == expected})"
+    )
+
+
+def describe(chunk: float | None) -> str:
+    return "the whole clip at once" if chunk is None else f"{chunk:g} s per call"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -468,7 +498,10 @@ def main() -> int:
     parser.add_argument("--audio", type=Path, help="speech for --model (any format PyAV reads)")
     parser.add_argument("--seconds", type=float, default=8.0, help="speech per call (tiny)")
     parser.add_argument("--repeats", type=int, default=16, help="calls per overhead round")
-    parser.add_argument("--rounds", type=int, default=3, help="overhead rounds (min counts)")
+    parser.add_argument("--rounds", type=int, default=3, help="whole-call rounds (min counts)")
+    parser.add_argument(
+        "--pairs", type=int, default=40, help="back-to-back pairs per overhead (median counts)"
+    )
     parser.add_argument("--max-calls", type=int, default=256)
     parser.add_argument(
         "--stand-in",
@@ -479,7 +512,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--paced-calls", type=int, default=8, help="real-time speech calls")
     parser.add_argument(
-        "--live-rounds", type=int, default=2, help="real-time rounds per measure (min counts)"
+        "--live-rounds", type=int, default=3, help="real-time rounds per measure (median counts)"
     )
     parser.add_argument(
         "--frames-per-write",
@@ -537,43 +570,39 @@ def main() -> int:
         try:
             asyncio.run(run_calls(speech.port, pcm, 4, paced=False))  # warm-up, not measured
             time.sleep(0.5)
-            # This machine is shared: rounds alternate Vosk alone and the pipeline, and the
-            # cheapest round of each counts (noise only ever adds CPU time).
-            direct_rounds, bulk_rounds = [], []
-            live_rounds, paced_rounds = [], []
+            # This machine is shared and its speed drifts: Vosk alone and the pipeline are
+            # measured in pairs, back to back, and the median pair tells the overhead.
+            chunk = cheapest_chunking(model, at_model_rate, model_rate)
+            direct, bulk = [], []
             text = ""
-            for _ in range(args.rounds):
-                cheapest = float("inf")
-                for chunk in DIRECT_CHUNKS:
-                    cpu, text = direct_vosk(model, at_model_rate, model_rate, args.repeats, chunk)
-                    cheapest = min(cheapest, cpu)
-                direct_rounds.append(cheapest)
+            for _ in range(args.pairs):
+                cpu, text = direct_vosk(model, at_model_rate, model_rate, 1, chunk)
+                direct.append(cpu)
                 before = cpu_seconds(speech.process.pid)
-                asyncio.run(run_calls(speech.port, pcm, args.repeats, paced=False))
-                time.sleep(0.2)
-                bulk_rounds.append((cpu_seconds(speech.process.pid) - before) / args.repeats)
+                asyncio.run(run_calls(speech.port, pcm, 1, paced=False))
+                time.sleep(0.3)  # the line sees the caller close at its next poll
+                bulk.append(cpu_seconds(speech.process.pid) - before)
+            live, paced = [], []
             for _ in range(args.live_rounds):
-                live_rounds.append(
-                    direct_vosk_live(model, at_model_rate, model_rate, args.paced_calls)
-                )
+                live.append(direct_vosk_live(model, at_model_rate, model_rate, args.paced_calls))
                 # real time: calls overlapping as on a busy line, 20 ms frames
                 before = cpu_seconds(speech.process.pid)
                 asyncio.run(run_calls(speech.port, pcm, args.paced_calls, paced=True))
-                time.sleep(0.2)
-                paced_rounds.append((cpu_seconds(speech.process.pid) - before) / args.paced_calls)
+                time.sleep(0.3)
+                paced.append((cpu_seconds(speech.process.pid) - before) / args.paced_calls)
             heard = speech.heard()
         finally:
             speech.process.terminate()
             speech.process.wait(timeout=30)
         right = sum(h == text for h in heard)
-        direct_cpu, bulk_cpu = min(direct_rounds), min(bulk_rounds)
-        live_cpu, paced_cpu = min(live_rounds), min(paced_rounds)
+        direct_cpu, bulk_cpu = statistics.median(direct), statistics.median(bulk)
+        live_cpu, paced_cpu = statistics.median(live), statistics.median(paced)
+        bulk_over, paced_over = paired(direct, bulk), paired(live, paced)
 
-        def overhead(cpu: float, base: float) -> str:
-            extra = cpu - base
+        def overhead(ratio: float, base: float) -> str:
             return (
-                f"overhead {extra / base * 100:+5.1f} %, "
-                f"{extra / seconds * 1000:+.1f} ms CPU per second of call"
+                f"overhead {ratio * 100:+5.1f} %, "
+                f"{ratio * base / seconds * 1000:+.1f} ms CPU per second of call"
             )
 
         def rounds(values: list[float]) -> str:
@@ -581,30 +610,31 @@ def main() -> int:
 
         print(
             "\n== one stream: the speech path (AudioSocket in → framing → end of turn → "
-            "resampling → worker pool → Vosk → transcript) against Vosk alone (target ≤ 10 %)"
+            "resampling → worker pool → Vosk → transcript) against Vosk alone (target ≤ 10 %); "
+            "medians, overheads from pairs taken back to back"
         )
         print(
             f"Vosk alone, the clip:        {direct_cpu * 1000:7.1f} ms CPU per call, "
-            f"RTF {direct_cpu / seconds:.4f}  (cheapest of {len(DIRECT_CHUNKS)} chunkings; "
-            f"{text[:24]!r}…; {rounds(direct_rounds)})"
+            f"RTF {direct_cpu / seconds:.4f}  (fed {describe(chunk)}, the cheapest of "
+            f"{len(DIRECT_CHUNKS)}; {text[:24]!r}…)"
         )
         print(
             f"speech path, bulk audio:     {bulk_cpu * 1000:7.1f} ms CPU per call, "
-            f"{overhead(bulk_cpu, direct_cpu)}  ({rounds(bulk_rounds)})"
+            f"{overhead(bulk_over, direct_cpu)}  ({args.pairs} pairs)"
         )
         print(
             f"Vosk alone, live audio:      {live_cpu * 1000:7.1f} ms CPU per call  "
             f"({args.paced_calls} overlapping streams fed {FEED_SECONDS:g} s as it arrives; "
-            f"{rounds(live_rounds)})"
+            f"{rounds(live)})"
         )
         print(
             f"speech path, real time:      {paced_cpu * 1000:7.1f} ms CPU per call, "
-            f"{overhead(paced_cpu, live_cpu)}  ({args.paced_calls} overlapping calls, one "
-            f"20 ms frame per write; {rounds(paced_rounds)})"
+            f"{overhead(paced_over, live_cpu)}  ({args.paced_calls} overlapping calls, one "
+            f"20 ms frame per write; {rounds(paced)})"
         )
         print(
             f"  transcripts identical to Vosk alone: {right}/{len(heard)} "
-            f"(of {4 + args.rounds * args.repeats + args.live_rounds * args.paced_calls} calls)"
+            f"(of {4 + args.pairs + args.live_rounds * args.paced_calls} calls)"
         )
 
         # The line's own work, Vosk swapped for a recogniser that hears nothing: per second
@@ -641,7 +671,7 @@ def main() -> int:
             f"{(greeted - listening) / live_cpu * 100:+.1f} % of Vosk on live audio; one "
             "wake-up per 20 ms frame, shared by the calls playing at that moment)"
         )
-        worst = max(bulk_cpu - direct_cpu, paced_cpu - live_cpu, 0.0)
+        worst = max(bulk_over * direct_cpu, paced_over * live_cpu, 0.0)
         print(
             f"  → ≤ 10 % holds for models with RTF ≥ {10 * worst / seconds:.4f} "
             f"(this model: {direct_cpu / seconds:.4f})"
