@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-__all__ = ["LEVEL_SECONDS", "Turn", "loud_frames"]
+__all__ = ["LEVEL_SECONDS", "Turn"]
 
 LEVEL_SECONDS = 0.02  # speech is told from silence per 20 ms
 
@@ -21,19 +21,6 @@ LEVEL_SECONDS = 0.02  # speech is told from silence per 20 ms
 def _threshold(speech_dbfs: float) -> float:
     """Mean square of a 16-bit signal at `speech_dbfs`."""
     return (32768.0 * 10 ** (speech_dbfs / 20)) ** 2
-
-
-def loud_frames(pcm: bytes | bytearray, rate: int, speech_dbfs: float) -> list[bool]:
-    """For each 20 ms of s16le `pcm` (a short tail counts as one): is it louder than
-    `speech_dbfs`? One numpy pass for a whole batch, no per-frame Python arithmetic."""
-    samples = np.frombuffer(pcm, dtype="<i2", count=len(pcm) // 2).astype(np.float64)
-    step = int(rate * LEVEL_SECONDS)
-    whole = samples.size // step * step
-    energy = list((samples[:whole].reshape(-1, step) ** 2).mean(axis=1))
-    if whole < samples.size:
-        energy.append(float((samples[whole:] ** 2).mean()))
-    threshold = _threshold(speech_dbfs)
-    return [e > threshold for e in energy]
 
 
 def _windows(seconds: float) -> int:
@@ -59,12 +46,12 @@ class Turn:
         speech_dbfs: float,
     ) -> None:
         self.rate = rate
-        self.speech_dbfs = speech_dbfs
         self._window = 2 * int(rate * LEVEL_SECONDS)
         self._pause = _windows(pause_seconds)
         self._no_speech = _windows(no_speech_seconds)
         self._longest = _windows(max_seconds)
-        self._threshold = _threshold(speech_dbfs) * (self._window // 2)  # summed, not mean
+        self._mean_square = _threshold(speech_dbfs)  # of a loud 20 ms
+        self._threshold = self._mean_square * (self._window // 2)  # summed over a window
         self._carry = b""  # less than one window, measured with the next batch
         self._measured = 0  # windows so far
         self._quiet = 0  # windows since the last loud one (after speech began)
@@ -111,6 +98,7 @@ class Turn:
     def finish(self) -> None:
         """The call ended otherwise (hang-up, «#», a silent gateway): count the last piece."""
         if self._carry and self.ended_by is None:
-            self.heard = self.heard or loud_frames(self._carry, self.rate, self.speech_dbfs)[0]
+            tail = np.frombuffer(self._carry, dtype="<i2").astype(np.float64)
+            self.heard = self.heard or float(tail @ tail) / tail.size > self._mean_square
             self._tail_seconds = len(self._carry) / 2 / self.rate
         self._carry = b""
